@@ -1,0 +1,135 @@
+"""What every reader shares: problems and errors, decoding, and building a thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from search.documents import Document, article_id, comment_id
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in a file that did not stop it being read (``--strict`` makes it fatal)."""
+
+    path: Path
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.reason}"
+
+
+class ReadError(Exception):
+    """A file that could not be read or parsed; nothing of it is indexed."""
+
+    def __init__(self, path: Path, line: int | None, reason: str) -> None:
+        self.problem = Problem(Path(path), line, reason)
+        super().__init__(str(self.problem))
+
+    @property
+    def path(self) -> Path:
+        return self.problem.path
+
+    @property
+    def line(self) -> int | None:
+        return self.problem.line
+
+    @property
+    def reason(self) -> str:
+        return self.problem.reason
+
+
+@dataclass
+class ReadResult:
+    documents: list[Document]
+    problems: list[Problem] = field(default_factory=list)
+
+
+def decode(path: Path, data: bytes) -> tuple[str, list[Problem]]:
+    """Decode a file's bytes: UTF-8 (with or without BOM), else the detected legacy encoding."""
+    if not data.strip():
+        raise ReadError(path, None, "file is empty")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), []
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        utf8_error = f"not valid UTF-8 at byte {error.start}"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    encoding = best.encoding if best is not None else "cp1252"
+    if encoding.replace("_", "").lower() in {"utf8", "ascii"}:
+        encoding = "cp1252"
+    text = data.decode(encoding, errors="replace")
+    return text, [Problem(path, line, f"{utf8_error}; decoded as {encoding}")]
+
+
+@dataclass
+class RawComment:
+    """A comment as a reader found it, before ids and links are made.
+
+    ``reply_to`` names what it answers: an author name (the latest earlier
+    comment by that author) or an int index into the article's comments.
+    """
+
+    author: str
+    date: datetime | None
+    body: str
+    reply_to: str | int | None = None
+    line: int | None = None
+
+
+def build_thread(
+    path: Path,
+    *,
+    title: str,
+    author: str,
+    date: datetime | None,
+    body: str,
+    comments: list[RawComment],
+    url: str = "",
+    tags: tuple[str, ...] = (),
+    position: int = 0,
+) -> tuple[list[Document], list[Problem]]:
+    """Make the article and its comments as Documents, resolving reply links to ids."""
+    source = str(path)
+    problems: list[Problem] = []
+    art_id = article_id(title, author, date)
+    documents = [
+        Document(art_id, "article", title, author, date, body, art_id, source, position, None, url, tags)
+    ]
+    seen: set[str] = {art_id}
+    ids: list[str] = []
+    for index, raw in enumerate(comments):
+        base_id = comment_id(art_id, raw.author, raw.date, raw.body)
+        doc_id, repeat = base_id, 1
+        while doc_id in seen:
+            repeat += 1
+            doc_id = f"{base_id}-{repeat}"
+        seen.add(doc_id)
+        parent = _resolve_reply(raw.reply_to, index, ids, comments)
+        if raw.reply_to is not None and parent is None:
+            problems.append(Problem(path, raw.line, f"reply link to {raw.reply_to!r} matches no earlier comment"))
+        ids.append(doc_id)
+        documents.append(
+            Document(doc_id, "comment", title, raw.author, raw.date, raw.body, art_id, source,
+                     position + index + 1, parent, url, ())
+        )
+    return documents, problems
+
+
+def _resolve_reply(reply_to: str | int | None, index: int, ids: list[str], comments: list[RawComment]) -> str | None:
+    if reply_to is None:
+        return None
+    if isinstance(reply_to, int):
+        return ids[reply_to] if 0 <= reply_to < index else None
+    wanted = reply_to.strip().casefold()
+    for earlier in range(index - 1, -1, -1):
+        if comments[earlier].author.strip().casefold() == wanted:
+            return ids[earlier]
+    return None

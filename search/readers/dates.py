@@ -1,0 +1,49 @@
+"""Dates as archives write them, to datetimes (naive, in the archive's own time)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from dateutil import parser as dateutil_parser
+
+_EXPORT_FORMATS = (
+    "%d %B, %Y - %H:%M",  # 19 October, 2011 - 10:25
+    "%a, %d/%m/%Y - %H:%M",  # Thu, 20/10/2011 - 13:18
+    "%d %B %Y - %H:%M",
+    "%d/%m/%Y - %H:%M",
+)
+
+
+def parse_date(text: str) -> datetime:
+    """Parse a date in any common form; day-first where it is ambiguous (the archives are British).
+
+    Raises ValueError with the text when it is not a date.
+    """
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        raise ValueError("empty date")
+    for fmt in _EXPORT_FORMATS:
+        try:
+            return datetime.strptime(cleaned, fmt)
+        except ValueError:
+            pass
+    partial = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?", cleaned)
+    if partial:
+        return datetime(int(partial[1]), int(partial[2] or 1), 1)
+    try:
+        return _naive(datetime.fromisoformat(cleaned.replace("Z", "+00:00")))
+    except ValueError:
+        pass
+    try:
+        parsed = dateutil_parser.parse(cleaned.replace(" - ", " "), dayfirst=True)
+    except (ValueError, OverflowError) as error:
+        raise ValueError(f"not a date: {text.strip()!r}") from error
+    return _naive(parsed)
+
+
+def _naive(value: datetime) -> datetime:
+    """Drop a time zone, converting to UTC first, so every stored date compares with every other."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(timezone.utc).replace(tzinfo=None)
