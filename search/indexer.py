@@ -1,0 +1,406 @@
+"""Writing the archive into the index: incremental, batched, locked and interruptible.
+
+Each source file has a record in the index itself (kind ``source``) holding its
+size, modification time, content hash and document counts. The record and the
+file's documents are written in the same commit, so after any crash the index
+says truthfully which version of each file it holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import socket
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from whoosh import writing
+from whoosh.index import FileIndex, LockError
+
+from search.documents import Document
+from search.readers import Problem, ReadError, read_file, reader_for
+from search.schema import SOURCE_KIND, document_fields, stored_document
+from search.store import open_index
+
+HOLDER_FILE = "WRITER.json"
+
+
+class IndexLocked(Exception):
+    """Another process held the index's write lock for longer than we would wait."""
+
+
+class StrictModeError(Exception):
+    """``--strict`` was asked for and a file had a problem."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+@dataclass
+class IndexReport:
+    files_seen: int = 0
+    files_read: int = 0
+    files_unchanged: int = 0
+    added: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
+    removed: Counter = field(default_factory=Counter)
+    failed: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    commits: int = 0
+    interrupted: bool = False
+    stale_lock_cleared: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceState:
+    sha1: str
+    size: int
+    mtime_ns: int
+    articles: int
+    comments: int
+
+
+def source_key(path: Path) -> str:
+    """Sources are keyed by absolute path, so the same file is the same source from any working directory."""
+    return str(Path(path).resolve())
+
+
+def find_sources(paths: Iterable[Path]) -> list[Path]:
+    """Every readable archive file under ``paths`` (files are taken as given), sorted, hidden ones skipped."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found.extend(child for child in sorted(path.rglob("*")) if _is_archive_file(child, path))
+        else:
+            found.append(path)
+    return found
+
+
+def _is_archive_file(path: Path, root: Path) -> bool:
+    hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
+    return path.is_file() and not hidden and reader_for(path) is not None
+
+
+def load_source_states(index: FileIndex) -> dict[str, SourceState]:
+    with index.searcher() as searcher:
+        return {
+            stored["source"]: SourceState(**stored["source_state"])
+            for stored in searcher.documents(kind=SOURCE_KIND)
+        }
+
+
+@contextmanager
+def locked_writer(index: FileIndex, timeout: float, procs: int = 1, limitmb: int = 128) -> Iterator[Any]:
+    """A writer that waits up to ``timeout`` seconds for the lock, naming the holder if it gives up.
+
+    Whoosh's lock is an flock, which the kernel drops when its holder dies; the
+    holder file beside it is ours, only for the message, and is overwritten
+    when it names a dead process.
+    """
+    holder_path = Path(index.storage.folder) / HOLDER_FILE
+    try:
+        writer = index.writer(timeout=timeout, delay=0.05, procs=procs, limitmb=limitmb,
+                              multisegment=procs > 1)
+    except LockError as error:
+        raise IndexLocked(f"the index at {index.storage.folder} is being written by {_describe_holder(holder_path)}; "
+                          f"gave up after waiting {timeout:g} s") from error
+    holder_path.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                       "since": datetime.now().isoformat(timespec="seconds")}))
+    try:
+        yield writer
+    except BaseException:
+        writer.cancel()
+        raise
+    finally:
+        holder_path.unlink(missing_ok=True)
+
+
+def _describe_holder(holder_path: Path) -> str:
+    try:
+        holder = json.loads(holder_path.read_text())
+        return f"process {holder['pid']} on {holder['host']} (since {holder['since']})"
+    except (OSError, ValueError, KeyError):
+        return "another process"
+
+
+def stale_holder(index_dir: Path) -> str | None:
+    """Clear a holder file left by a killed writer; say what was cleared."""
+    holder_path = Path(index_dir) / HOLDER_FILE
+    try:
+        holder = json.loads(holder_path.read_text())
+    except (OSError, ValueError):
+        return None
+    if holder.get("host") != socket.gethostname() or _alive(int(holder.get("pid", 0))):
+        return None
+    holder_path.unlink(missing_ok=True)
+    return f"cleared a lock left by process {holder['pid']}, which is no longer running (since {holder.get('since')})"
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def _deferred_interrupt() -> Iterator[Callable[[], bool]]:
+    """Turn Ctrl-C into a flag the run checks between files, so it stops after a commit."""
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield lambda: bool(received)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class _Run:
+    """One indexing run: the open writer, what it has pending and the report so far."""
+
+    def __init__(self, index: FileIndex, report: IndexReport, *, timeout: float, procs: int, limitmb: int,
+                 rebuild: bool) -> None:
+        self.index = index
+        self.report = report
+        self.timeout = timeout
+        self.procs = procs
+        self.limitmb = limitmb
+        self.rebuild = rebuild
+        self.pending = 0
+        self._writer_context: Any = None
+        self.writer: Any = None
+        self.searcher = index.searcher()
+        self.claimed: dict[str, str] = {}
+
+    def open(self) -> None:
+        if self.writer is None:
+            self._writer_context = locked_writer(self.index, self.timeout, self.procs, self.limitmb)
+            self.writer = self._writer_context.__enter__()
+
+    def commit(self) -> None:
+        if self.writer is None:
+            return
+        self.writer.commit(mergetype=writing.CLEAR if self.rebuild else writing.MERGE_SMALL)
+        self._writer_context.__exit__(None, None, None)
+        self.writer = self._writer_context = None
+        self.pending = 0
+        self.report.commits += 1
+        self.searcher.close()
+        self.searcher = self.index.searcher()
+
+    def abort(self) -> None:
+        if self.writer is not None:
+            self._writer_context.__exit__(KeyboardInterrupt, KeyboardInterrupt(), None)
+            self.writer = self._writer_context = None
+
+    def owner_of(self, doc_id: str) -> str | None:
+        """The source that already holds an article id, in the index or earlier in this run."""
+        if doc_id in self.claimed:
+            return self.claimed[doc_id]
+        if self.rebuild:
+            return None
+        stored = self.searcher.document(id=doc_id)
+        return stored["source"] if stored else None
+
+
+def index_paths(
+    index_dir: Path,
+    paths: Iterable[Path],
+    *,
+    prune: bool = False,
+    rebuild: bool = False,
+    strict: bool = False,
+    batch_docs: int = 5000,
+    lock_timeout: float = 30.0,
+    procs: int = 1,
+    limitmb: int = 256,
+    progress: Callable[[Path], None] | None = None,
+) -> IndexReport:
+    """Bring the index at ``index_dir`` up to date with the archive files under ``paths``.
+
+    Unchanged files (same size and mtime, or same content hash) are skipped
+    without parsing; a changed file's old documents are replaced in the same
+    commit as its new ones. ``rebuild`` writes everything afresh and swaps it in
+    with one commit, so searches see the old index until the new one is whole.
+    """
+    report = IndexReport()
+    report.stale_lock_cleared = stale_holder(index_dir)
+    index = open_index(index_dir, create=True)
+    known = {} if rebuild else load_source_states(index)
+    sources = find_sources(paths)
+    report.files_seen = len(sources)
+    run = _Run(index, report, timeout=lock_timeout, procs=procs, limitmb=limitmb, rebuild=rebuild)
+    try:
+        with _deferred_interrupt() as interrupted:
+            for path in sources:
+                if interrupted():
+                    report.interrupted = True
+                    break
+                _index_source(run, path, known.get(source_key(path)), strict)
+                if progress:
+                    progress(path)
+                if not rebuild and run.pending >= batch_docs:
+                    run.commit()
+            if prune and not report.interrupted:
+                _prune(run, known, {source_key(path) for path in sources}, paths)
+            run.commit()
+    except BaseException:
+        run.abort()
+        raise
+    if strict and (report.failed or report.problems):
+        raise StrictModeError(report.failed + report.problems)
+    return report
+
+
+def _index_source(run: _Run, path: Path, previous: SourceState | None, strict: bool) -> None:
+    report = run.report
+    key = source_key(path)
+    try:
+        stat = path.stat()
+        if previous and previous.size == stat.st_size and previous.mtime_ns == stat.st_mtime_ns:
+            _count_unchanged(report, previous)
+            return
+        data = path.read_bytes()
+    except OSError as error:
+        report.failed.append(Problem(path, None, f"cannot read file: {error.strerror or error}"))
+        return
+    sha1 = hashlib.sha1(data).hexdigest()
+    if previous and previous.sha1 == sha1:
+        _count_unchanged(report, previous)
+        run.open()
+        _write_source_record(run, key, SourceState(sha1, stat.st_size, stat.st_mtime_ns, previous.articles,
+                                                   previous.comments))
+        return
+    try:
+        result = read_file(path, data)
+    except ReadError as error:
+        report.failed.append(error.problem)
+        return
+    report.files_read += 1
+    report.problems.extend(result.problems)
+    if strict and result.problems:
+        report.failed.append(Problem(path, None, "not indexed: --strict and the file has problems"))
+        return
+    documents = _without_duplicates(run, key, result.documents, path)
+    old_ids = _ids_of_source(run, key) if previous else {}
+    run.open()
+    run.writer.delete_by_term("source", key)
+    for document in documents:
+        fields = document_fields(document)
+        fields["source"] = key
+        run.writer.add_document(**fields)
+        (report.updated if document.id in old_ids else report.added)[document.kind] += 1
+        run.claimed[document.id] = key
+    new_ids = {document.id for document in documents}
+    for doc_id, kind in old_ids.items():
+        if doc_id not in new_ids:
+            report.removed[kind] += 1
+    kinds = Counter(document.kind for document in documents)
+    _write_source_record(run, key, SourceState(sha1, stat.st_size, stat.st_mtime_ns, kinds["article"],
+                                               kinds["comment"]))
+    run.pending += len(documents) + 1
+
+
+def _without_duplicates(run: _Run, key: str, documents: list[Document], path: Path) -> list[Document]:
+    """Drop articles (with their comments) that another source already holds."""
+    skipped: set[str] = set()
+    for document in documents:
+        if document.kind == "article":
+            owner = run.owner_of(document.id)
+            if owner is not None and owner != key:
+                skipped.add(document.id)
+                run.report.problems.append(
+                    Problem(path, None, f"duplicate article {document.title!r} ({document.id}) already indexed "
+                                        f"from {owner}; skipped"))
+    return [document for document in documents if document.article_id not in skipped]
+
+
+def _ids_of_source(run: _Run, key: str) -> dict[str, str]:
+    return {stored["id"]: stored["kind"] for stored in run.searcher.documents(source=key)
+            if stored["kind"] != SOURCE_KIND}
+
+
+def _write_source_record(run: _Run, key: str, state: SourceState) -> None:
+    run.writer.update_document(id=f"{SOURCE_KIND}:{key}", kind=SOURCE_KIND, source=key,
+                               source_state=state.__dict__)
+
+
+def _count_unchanged(report: IndexReport, state: SourceState) -> None:
+    report.files_unchanged += 1
+    report.unchanged["article"] += state.articles
+    report.unchanged["comment"] += state.comments
+
+
+def _prune(run: _Run, known: dict[str, SourceState], present: set[str], roots: Iterable[Path]) -> None:
+    """Remove sources under the given roots whose files are gone."""
+    root_keys = [source_key(root) for root in roots]
+    for key, state in known.items():
+        inside = any(key == root or key.startswith(root.rstrip(os.sep) + os.sep) for root in root_keys)
+        if inside and key not in present and not Path(key).exists():
+            run.open()
+            run.writer.delete_by_term("source", key)
+            run.report.removed["article"] += state.articles
+            run.report.removed["comment"] += state.comments
+
+
+def remove(index_dir: Path, target: str, lock_timeout: float = 30.0) -> Counter:
+    """Remove a document by id, or every document of a source file by its path.
+
+    An article takes its comments with it; a removed comment's replies move up
+    to answer what it answered, so no thread link points at nothing.
+    """
+    index = open_index(index_dir)
+    removed: Counter = Counter()
+    with index.searcher() as searcher:
+        stored = searcher.document(id=target)
+        if stored is None or stored["kind"] == SOURCE_KIND:
+            victims = list(searcher.documents(source=source_key(Path(target))))
+            replies = []
+        elif stored["kind"] == "article":
+            victims, replies = list(searcher.documents(article_id=target)), []
+        else:
+            victims, replies = [stored], list(searcher.documents(parent_id=target))
+    if not victims:
+        return removed
+    with locked_writer(index, lock_timeout) as writer:
+        for victim in victims:
+            writer.delete_by_term("id", victim["id"])
+            removed[victim["kind"]] += 1
+        for reply in replies:
+            moved = stored_document(reply)
+            fields = document_fields(replace(moved, parent_id=stored.get("parent_id")))
+            writer.update_document(**fields)
+        if stored is not None and stored["kind"] != SOURCE_KIND:
+            _recount_source(writer, index, stored["source"], removed)
+        writer.commit()
+    removed.pop(SOURCE_KIND, None)
+    return removed
+
+
+def _recount_source(writer: Any, index: FileIndex, key: str, removed: Counter) -> None:
+    """Keep a source's record truthful after single documents were removed from it."""
+    with index.searcher() as searcher:
+        record = searcher.document(id=f"{SOURCE_KIND}:{key}")
+    if record is None:
+        return
+    state = dict(record["source_state"])
+    state["articles"] -= removed["article"]
+    state["comments"] -= removed["comment"]
+    writer.update_document(id=record["id"], kind=SOURCE_KIND, source=key, source_state=state)

@@ -1,0 +1,160 @@
+"""From what a person typed to a Whoosh query, with clear errors.
+
+Plain words search the stemmed title and body, all words required. An exact
+phrase (``"river of blood"``), a wildcard (``bolshev*``) and a fuzzy term
+(``stalinsm~1``) go to the unstemmed copies of those fields, so they match the
+words as written, short words and numbers included; a proximity search
+(``"germs stalinism"~5``) stays on the stemmed fields, where it is a "near" search.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from whoosh import qparser, query
+from whoosh.qparser import syntax
+from whoosh.qparser.plugins import FuzzyTermPlugin, PhrasePlugin, WildcardPlugin
+from whoosh.searching import Searcher
+
+from search.documents import KINDS
+from search.schema import EXACT, EXACT_FIELD, build_schema, fold
+
+FIELD_NAMES = {"author": "author", "title": "title", "kind": "kind", "date": "date", "tags": "tags", "tag": "tags",
+               "id": "id", "article": "article_id"}
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "″": '"'})
+_FIELD_CLAUSE = re.compile(r'"[^"]*"|(?<![\w:])([A-Za-z_]+):(\[[^\]]*\]?|\{[^}]*\}?|"[^"]*"?|[^\s()]*)')
+_DATE = r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?"
+_DATE_VALUE = re.compile(rf"(?:[<>]=?)?{_DATE}|[\[{{]\s*(?:{_DATE})?\s+to\s+(?:{_DATE})?\s*[\]}}]", re.IGNORECASE)
+
+
+class QueryError(ValueError):
+    """A query that cannot be understood; ``position`` is the character where the trouble starts."""
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+    def __str__(self) -> str:
+        return self.message if self.position is None else f"{self.message} (at character {self.position + 1})"
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    text: str
+    query: query.Query
+
+
+def parse(text: str) -> ParsedQuery:
+    """Parse a query as a person typed it; raises QueryError naming what is wrong and where."""
+    normalized = text.translate(_QUOTES).strip()
+    if not normalized:
+        raise QueryError("the query is empty")
+    _check_balance(normalized)
+    _check_fields(normalized)
+    parsed = _parser().parse(normalized)
+    if parsed is query.NullQuery:
+        raise QueryError("nothing to search for: the query has only very common words or operators")
+    return ParsedQuery(normalized, parsed)
+
+
+def _check_balance(text: str) -> None:
+    if text.count('"') % 2:
+        raise QueryError('a quotation mark is not closed', text.rindex('"'))
+    depth, in_quote = 0, False
+    opened: list[int] = []
+    for position, char in enumerate(text):
+        if char == '"':
+            in_quote = not in_quote
+        elif in_quote:
+            continue
+        elif char == "(":
+            depth += 1
+            opened.append(position)
+        elif char == ")":
+            if depth == 0:
+                raise QueryError("a closing parenthesis has no opening one", position)
+            depth -= 1
+            opened.pop()
+    if opened:
+        raise QueryError("a parenthesis is not closed", opened[-1])
+
+
+def _check_fields(text: str) -> None:
+    for match in _FIELD_CLAUSE.finditer(text):
+        name, value = match.group(1), match.group(2)
+        if name is None:  # a quoted phrase: a colon inside it is not a field
+            continue
+        position = match.start()
+        field = FIELD_NAMES.get(name.lower())
+        if field is None:
+            close = difflib.get_close_matches(name.lower(), FIELD_NAMES, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else f" (fields: {', '.join(sorted(set(FIELD_NAMES)))})"
+            raise QueryError(f"unknown field '{name}'{hint}", position)
+        if not value:
+            raise QueryError(f"nothing after '{name}:'", position)
+        if field == "date" and not _DATE_VALUE.fullmatch(value):
+            raise QueryError(f"'{value}' is not a date: write 2011, 2011-10, 2011-10-21, "
+                             f"[2011-10-20 to 2011-10-22] or >2011-10-21", match.start(2))
+        if field == "kind" and value.lower() not in KINDS:
+            raise QueryError(f"kind must be {' or '.join(KINDS)}, not '{value}'", match.start(2))
+
+
+class _ExactTextPlugin(qparser.Plugin):
+    """Send exact phrases, wildcards and fuzzy terms to the unstemmed fields."""
+
+    def filters(self, parser: qparser.QueryParser):
+        return [(self._redirect, 120)]
+
+    def _redirect(self, parser: qparser.QueryParser, group: syntax.GroupNode) -> syntax.GroupNode:
+        for node in group:
+            if isinstance(node, syntax.GroupNode):
+                self._redirect(parser, node)
+            elif self._wants_exact(node) and node.fieldname in EXACT_FIELD:
+                node.set_fieldname(EXACT_FIELD[node.fieldname], override=True)
+        return group
+
+    @staticmethod
+    def _wants_exact(node: syntax.SyntaxNode) -> bool:
+        if isinstance(node, PhrasePlugin.PhraseNode):
+            return node.slop <= 1
+        return isinstance(node, (WildcardPlugin.WildcardNode, FuzzyTermPlugin.FuzzyTermNode))
+
+
+@lru_cache(maxsize=1)
+def _parser() -> qparser.QueryParser:
+    parser = qparser.MultifieldParser(["title", "body"], build_schema(), group=qparser.AndGroup)
+    parser.add_plugin(qparser.GtLtPlugin())
+    # A sign counts only at the start of a word, so "date:2011-10-21" keeps its hyphens.
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?:^|(?<=[\s(]))\+", minusexpr=r"(?:^|(?<=[\s(]))-"))
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.add_plugin(qparser.FieldAliasPlugin({"tags": ["tag"], "article_id": ["article"]}))
+    parser.add_plugin(_ExactTextPlugin())
+    return parser
+
+
+def words_of(text: str) -> list[str]:
+    """The plain words of a query (no field clauses, phrases or operators): what spelling can correct."""
+    stripped = _FIELD_CLAUSE.sub(" ", text.translate(_QUOTES))
+    return [word for word in re.findall(r"(?<![\w*~-])[^\W\d_]{3,}(?![\w*~])", stripped)
+            if word not in {"AND", "OR", "NOT"}]
+
+
+def suggest(searcher: Searcher, text: str) -> str | None:
+    """The query with unknown words replaced by the closest indexed words, or None if none is unknown."""
+    corrector = searcher.corrector(EXACT_FIELD["body"])
+    reader = searcher.reader()
+    corrected = text.translate(_QUOTES)
+    changed = False
+    for word in words_of(text):
+        folded = fold(word)
+        if folded in EXACT.terms(folded) and reader.doc_frequency(EXACT_FIELD["body"], folded) > 0:
+            continue
+        suggestions = corrector.suggest(folded, limit=1, maxdist=2)
+        if suggestions:
+            corrected = re.sub(rf"(?<![\w:]){re.escape(word)}(?!\w)", suggestions[0], corrected, count=1)
+            changed = True
+    return corrected if changed else None

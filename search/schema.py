@@ -1,0 +1,215 @@
+"""The Whoosh schema and its analyzers: the one place that says how text is tokenised.
+
+Body and title are indexed twice: stemmed (``body``, ``title``) for ordinary word
+search, and as written (``body_exact``, ``title_exact``) for exact phrases,
+wildcards, fuzzy terms and spelling suggestions, since Whoosh's fuzzy and
+spelling machinery cannot work on stems.
+
+The analyzers are single fused tokenizers rather than Whoosh filter chains: one
+pass per token instead of a generator per filter, and a compiled (PyStemmer)
+stemmer created lazily so the pickled schema holds no C object.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+from whoosh.analysis import Composable, Token
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from search.documents import Document
+
+STOP_WORDS = frozenset(
+    "a an and are as at be by can for from have if in is it may not of on or that the this to us we when will "
+    "with yet you your".split()
+)
+_WORD = re.compile(r"\w+(?:\.\w+)*")
+_CAMEL_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\W\d_a-zA-Z]+")
+_LIGATURES = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l"})  # after lowercasing
+
+
+@lru_cache(maxsize=200_000)
+def fold(word: str) -> str:
+    """Lowercase and strip accents, so ``Günter`` and ``Gunter`` are the same word."""
+    word = word.lower()
+    if word.isascii():
+        return word
+    decomposed = unicodedata.normalize("NFKD", word.translate(_LIGATURES))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+class WordAnalyzer(Composable):
+    """Words, lowercased and accent-folded; optionally stop-worded and stemmed (English)."""
+
+    def __init__(self, stem: bool) -> None:
+        self.stem = stem
+        self._stemmer: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"stem": self.stem}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.stem = state["stem"]
+        self._stemmer = None
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.stem == self.stem
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _stem_word(self, word: str) -> str:
+        if self._stemmer is None:
+            import Stemmer
+
+            self._stemmer = Stemmer.Stemmer("english")
+        return self._stemmer.stemWord(word)
+
+    def terms(self, text: str) -> list[str]:
+        """The index terms of a text, in order, stop words dropped: what a query word becomes."""
+        return [token.text for token in self(text) if not token.stopped]
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs: Any):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        matches = [(value, 0)] if not tokenize else ((m.group(), m.start()) for m in _WORD.finditer(value))
+        pos = start_pos
+        stem = self.stem
+        for word, start in matches:
+            text = fold(word)
+            token.stopped = False
+            if stem:
+                if text in STOP_WORDS or len(text) < 2:
+                    if removestops:
+                        continue
+                    token.stopped = True
+                else:
+                    text = self._stem_word(text)
+            token.text = text
+            token.boost = 1.0
+            if keeporiginal:
+                token.original = word
+            if positions:
+                token.pos = pos
+                pos += 1
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + start + len(word)
+            yield token
+
+
+class AuthorAnalyzer(Composable):
+    """Name parts, so ``PaulHampton`` matches ``hampton`` and ``"paul hampton"`` like ``Paul Hampton``.
+
+    A camel-cased account name yields its parts at consecutive positions and, when
+    indexing, the whole name at the first part's position too; in a query it
+    yields only the parts, so ``author:PaulHampton`` also finds the byline.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs: Any):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        token.boost = 1.0
+        pos = start_pos
+        words = [(value, 0)] if not tokenize else ((m.group(), m.start()) for m in _WORD.finditer(value))
+        for word, start in words:
+            parts = [(m.group(), m.start()) for m in _CAMEL_PART.finditer(word)] if tokenize else []
+            if len(parts) < 2:
+                parts = []
+            whole = [] if parts and mode == "query" else [(word, start, pos)]
+            emitted = whole + [(part, start + offset, pos + i) for i, (part, offset) in enumerate(parts)]
+            for text, begin, position in emitted:
+                token.text = fold(text)
+                if keeporiginal:
+                    token.original = text
+                if positions:
+                    token.pos = position
+                if chars:
+                    token.startchar = start_char + begin
+                    token.endchar = start_char + begin + len(text)
+                yield token
+            pos += max(len(parts), 1)
+
+
+STEMMED = WordAnalyzer(stem=True)
+EXACT = WordAnalyzer(stem=False)
+AUTHOR = AuthorAnalyzer()
+
+# The unstemmed copy of each stemmed text field.
+EXACT_FIELD = {"body": "body_exact", "title": "title_exact"}
+# The kind of the per-file records the indexer keeps beside the documents.
+SOURCE_KIND = "source"
+
+
+def build_schema() -> Schema:
+    return Schema(
+        id=ID(stored=True, unique=True),
+        kind=ID(stored=True),
+        article_id=ID(stored=True),
+        parent_id=ID(stored=True),
+        source=ID(stored=True),
+        position=STORED,
+        title=TEXT(analyzer=STEMMED, stored=True, chars=True, field_boost=2.0),
+        title_exact=TEXT(analyzer=EXACT, chars=True),
+        body=TEXT(analyzer=STEMMED, stored=True, chars=True),
+        body_exact=TEXT(analyzer=EXACT, chars=True, spelling=True),
+        author=TEXT(analyzer=AUTHOR, stored=True),
+        author_name=ID(sortable=True),
+        date=DATETIME(stored=True, sortable=True),
+        year=NUMERIC(sortable=True),
+        tags=KEYWORD(stored=True, commas=True, lowercase=True),
+        url=STORED,
+        source_state=STORED,
+    )
+
+
+def document_fields(document: Document) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "id": document.id,
+        "kind": document.kind,
+        "article_id": document.article_id,
+        "source": document.source,
+        "position": document.position,
+        "title": document.title,
+        EXACT_FIELD["title"]: document.title,
+        "body": document.body,
+        EXACT_FIELD["body"]: document.body,
+        "author": document.author,
+        "author_name": document.author or "(unknown)",
+        "url": document.url,
+    }
+    if document.parent_id:
+        fields["parent_id"] = document.parent_id
+    if document.date is not None:
+        fields["date"] = document.date
+        fields["year"] = document.date.year
+    if document.tags:
+        fields["tags"] = ",".join(document.tags)
+    return fields
+
+
+def stored_document(stored: dict[str, Any]) -> Document:
+    """Rebuild a Document from an index hit's stored fields."""
+    return Document(
+        id=stored["id"],
+        kind=stored["kind"],
+        title=stored.get("title", ""),
+        author=stored.get("author", ""),
+        date=stored.get("date"),
+        body=stored.get("body", ""),
+        article_id=stored.get("article_id", stored["id"]),
+        source=stored.get("source", ""),
+        position=stored.get("position", 0),
+        parent_id=stored.get("parent_id"),
+        url=stored.get("url", ""),
+        tags=tuple(tag for tag in stored.get("tags", "").split(",") if tag),
+    )
