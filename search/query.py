@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from whoosh import qparser, query
 from whoosh.qparser import syntax
-from whoosh.qparser.plugins import FuzzyTermPlugin, PhrasePlugin, WildcardPlugin
+from whoosh.qparser.plugins import FuzzyTermPlugin, PhrasePlugin, PrefixPlugin, WildcardPlugin
 from whoosh.searching import Searcher
 
 from search.documents import KINDS
@@ -27,7 +27,7 @@ FIELD_NAMES = {"author": "author", "title": "title", "kind": "kind", "date": "da
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "″": '"'})
 _FIELD_CLAUSE = re.compile(r'"[^"]*"|(?<![\w:])([A-Za-z_]+):(\[[^\]]*\]?|\{[^}]*\}?|"[^"]*"?|[^\s()]*)')
 _DATE = r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?"
-_DATE_VALUE = re.compile(rf"(?:[<>]=?)?{_DATE}|[\[{{]\s*(?:{_DATE})?\s+to\s+(?:{_DATE})?\s*[\]}}]", re.IGNORECASE)
+_DATE_VALUE = re.compile(rf"(?:[<>]=?)?{_DATE}|[\[{{]\s*(?:{_DATE})?\s*\bto\b\s*(?:{_DATE})?\s*[\]}}]", re.IGNORECASE)
 
 
 class QueryError(ValueError):
@@ -121,7 +121,7 @@ class _ExactTextPlugin(qparser.Plugin):
     def _wants_exact(node: syntax.SyntaxNode) -> bool:
         if isinstance(node, PhrasePlugin.PhraseNode):
             return node.slop <= 1
-        return isinstance(node, (WildcardPlugin.WildcardNode, FuzzyTermPlugin.FuzzyTermNode))
+        return isinstance(node, (WildcardPlugin.WildcardNode, PrefixPlugin.PrefixNode, FuzzyTermPlugin.FuzzyTermNode))
 
 
 @lru_cache(maxsize=1)

@@ -27,7 +27,6 @@ STOP_WORDS = frozenset(
     "with yet you your".split()
 )
 _WORD = re.compile(r"\w+(?:\.\w+)*")
-_CAMEL_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\W\d_a-zA-Z]+")
 _LIGATURES = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l"})  # after lowercasing
 
 
@@ -122,9 +121,7 @@ class AuthorAnalyzer(Composable):
         pos = start_pos
         words = [(value, 0)] if not tokenize else ((m.group(), m.start()) for m in _WORD.finditer(value))
         for word, start in words:
-            parts = [(m.group(), m.start()) for m in _CAMEL_PART.finditer(word)] if tokenize else []
-            if len(parts) < 2:
-                parts = []
+            parts = _camel_parts(word) if tokenize else []
             whole = [] if parts and mode == "query" else [(word, start, pos)]
             emitted = whole + [(part, start + offset, pos + i) for i, (part, offset) in enumerate(parts)]
             for text, begin, position in emitted:
@@ -138,6 +135,14 @@ class AuthorAnalyzer(Composable):
                     token.endchar = start_char + begin + len(text)
                 yield token
             pos += max(len(parts), 1)
+
+
+def _camel_parts(word: str) -> list[tuple[str, int]]:
+    """``PaulHampton`` -> [("Paul", 0), ("Hampton", 4)]; a word with no inner capital gives []."""
+    cuts = [0] + [i for i in range(1, len(word)) if word[i].isupper() and word[i - 1].islower()] + [len(word)]
+    if len(cuts) < 3:
+        return []
+    return [(word[start:end], start) for start, end in zip(cuts, cuts[1:], strict=False)]
 
 
 STEMMED = WordAnalyzer(stem=True)

@@ -1,0 +1,80 @@
+"""From typed text to queries: what each syntax means, and clear errors for what it cannot mean."""
+
+import pytest
+
+from search.query import QueryError, parse, suggest, words_of
+from search.store import IndexHandle
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('"river of blood"', '(title_exact:"river of blood" OR body_exact:"river of blood")'),
+        ("“river of blood”", '(title_exact:"river of blood" OR body_exact:"river of blood")'),
+        ('"germs stalinism"~5', '(title:"germ stalin" OR body:"germ stalin")'),
+        ("bolshev*", "(title_exact:bolshev* OR body_exact:bolshev*)"),
+        ("stalinsm~1", "(title_exact:stalinsm~ OR body_exact:stalinsm~)"),
+        ("-cookies serge", "((title:serg OR body:serg) ANDNOT (title:cooki OR body:cooki))"),
+        ("author:PaulHampton", "(author:paul AND author:hampton)"),
+        ('author:"paul hampton"', 'author:"paul hampton"'),
+        ('title:"real serge"', 'title_exact:"real serge"'),
+        ("kind:comment", "kind:comment"),
+        ("tag:labour", "tags:labour"),
+    ],
+)
+def test_syntax(text, expected):
+    assert str(parse(text).query) == expected
+
+
+def test_words_are_all_required():
+    assert str(parse("serge trotsky").query) == "((title:serg OR body:serg) AND (title:trotski OR body:trotski))"
+
+
+def test_or_and_parentheses():
+    assert str(parse("(serge OR trotsky) AND lenin").query) == (
+        "((title:serg OR body:serg OR title:trotski OR body:trotski) AND (title:lenin OR body:lenin))")
+
+
+@pytest.mark.parametrize("text", ["date:2011", "date:2011-10", "date:2011-10-21", "date:[2011-10-20 to 2011-10-22]",
+                                  "date:>2011-10-21", "date:<=2011", "date:[2011 to]"])
+def test_dates_become_ranges(text):
+    assert str(parse(text).query).startswith("date:[")
+
+
+def test_a_hyphenated_date_is_not_a_negation():
+    assert "ANDNOT" not in str(parse("kind:comment date:2011-10-21").query)
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "position"),
+    [
+        ("auther:hampton", "unknown field 'auther' (did you mean author?)", 0),
+        ('serge "unclosed', "a quotation mark is not closed", 6),
+        ("(serge OR lenin", "a parenthesis is not closed", 0),
+        ("serge)", "a closing parenthesis has no opening one", 5),
+        ("date:yesterdayish", "'yesterdayish' is not a date", 5),
+        ("kind:blog", "kind must be article or comment", 5),
+        ("title:", "nothing after 'title:'", 0),
+        ("   ", "the query is empty", None),
+        ("the of a", "nothing to search for", None),
+    ],
+)
+def test_errors_say_what_and_where(text, message, position):
+    with pytest.raises(QueryError) as caught:
+        parse(text)
+    assert message in caught.value.message
+    assert caught.value.position == position
+
+
+def test_a_colon_inside_a_phrase_is_not_a_field():
+    assert "body_exact" in str(parse('"note: this"').query)
+
+
+def test_words_of_skips_fields_phrases_and_operators():
+    assert words_of('stalinsm author:paul "river of" bolshev* AND trotzky') == ["stalinsm", "trotzky"]
+
+
+def test_suggest_corrects_unknown_words_from_the_unstemmed_field(seed_index):
+    searcher = IndexHandle(seed_index).searcher()
+    assert suggest(searcher, "stalinsm") == "stalinism"
+    assert suggest(searcher, "serge") is None

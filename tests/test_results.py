@@ -1,0 +1,138 @@
+"""Searching: hits, snippets from stored offsets, facets, filters, sorting, threads, grouping."""
+
+from datetime import datetime
+
+import pytest
+
+from search.indexer import index_paths
+from search.results import Filters, all_documents, group_by_article, search, snippet, thread
+from search.store import IndexHandle
+from tests.conftest import article, many_articles
+
+
+@pytest.fixture
+def searcher(seed_index):
+    return IndexHandle(seed_index).searcher()
+
+
+@pytest.fixture
+def built(tmp_path, write_archive):
+    write_archive("many.jsonl", many_articles(30))
+    index_dir = tmp_path / "built-index"
+    index_paths(index_dir, [tmp_path / "archive"])
+    return IndexHandle(index_dir).searcher()
+
+
+def matches(highlight):
+    return [piece for piece, matched in highlight.parts() if matched]
+
+
+def test_exact_phrase_finds_the_article_and_marks_the_phrase(searcher):
+    page = search(searcher, '"river of blood"')
+    (hit,) = page.hits
+    assert (hit.document.title, hit.document.author, hit.document.date.date()) == (
+        "The real Serge", "Paul Hampton", datetime(2011, 10, 19).date())
+    assert matches(hit.snippet) == ["river", "of", "blood"]
+    assert hit.snippet.clipped_start and hit.snippet.clipped_end
+
+
+def test_phrase_words_elsewhere_are_not_marked(searcher):
+    (hit,) = search(searcher, '"river of blood"').hits
+    assert matches(hit.snippet).count("of") == 1
+
+
+def test_stemmed_words_and_title_marks(searcher):
+    page = search(searcher, "serge")
+    assert page.total == 5
+    assert any(matches(hit.title) == ["Serge"] for hit in page.hits)
+
+
+def test_proximity(searcher):
+    assert search(searcher, '"germs stalinism"~5').total == 1
+    assert search(searcher, '"germs stalinism"').total == 0
+
+
+def test_prefix_and_fuzzy(searcher):
+    assert search(searcher, "bolshev*").total >= 2
+    assert search(searcher, "stalinsm~1").total >= 1
+
+
+def test_not_and_minus(searcher):
+    assert search(searcher, "serge -rabinowitch").total == 3
+    assert search(searcher, "serge NOT rabinowitch").total == 3
+
+
+def test_author_forms(searcher):
+    for text in ("author:hampton", 'author:"paul hampton"', "author:PaulHampton", "author:HAMPTON"):
+        assert search(searcher, text).total == 3, text
+
+
+def test_sort_newest_and_oldest(searcher):
+    newest = [hit.document.date for hit in search(searcher, "serge", sort="newest").hits]
+    assert newest == sorted(newest, reverse=True)
+    oldest = [hit.document.date for hit in search(searcher, "serge", sort="oldest").hits]
+    assert oldest == sorted(oldest)
+
+
+def test_facets_count_the_whole_result_not_the_page(built):
+    page = search(built, "strike", pagelen=5)
+    assert page.total == 90 and len(page.hits) == 5 and page.pages == 18
+    kinds = {facet.value: facet.count for facet in page.facets["kind"]}
+    assert kinds == {"article": 30, "comment": 60}
+    assert {facet.value for facet in page.facets["year"]} == {"2001", "2002", "2003", "2004", "2005"}
+    assert {"Ada Byron", "Reader One"} <= {facet.value for facet in page.facets["author"]}
+
+
+def test_filters_narrow(built):
+    narrowed = search(built, "strike", filters=Filters(authors=("Ada Byron",), years=(2001,)))
+    assert narrowed.total > 0
+    assert all(hit.document.author == "Ada Byron" and hit.document.date.year == 2001 for hit in narrowed.hits)
+    assert search(built, "strike", filters=Filters(kinds=("comment",))).total == 60
+
+
+def test_pages_do_not_overlap(built):
+    first = {hit.id for hit in search(built, "strike", page=1).hits}
+    second = {hit.id for hit in search(built, "strike", page=2).hits}
+    assert len(first) == len(second) == 10 and not first & second
+
+
+def test_did_you_mean_only_when_it_finds_more(searcher):
+    assert search(searcher, "stalinsm").suggestion == "stalinism"
+    assert search(searcher, "serge").suggestion is None
+
+
+def test_accent_folding_both_ways(tmp_path, write_archive):
+    write_archive("a.jsonl", [article("Über Günter", "Jürgen", "2020-01-01", "Günter wrote of Ökonomie.")])
+    index_paths(tmp_path / "ix", [tmp_path / "archive"])
+    searcher = IndexHandle(tmp_path / "ix").searcher()
+    assert search(searcher, "Gunter").total == 1
+    assert search(searcher, "author:jurgen").total == 1
+    assert matches(search(searcher, "okonomie").hits[0].snippet) == ["Ökonomie"]
+
+
+def test_thread_orders_replies_under_their_parents(searcher):
+    comment_id = search(searcher, "kind:comment date:2011-10-21").hits[0].id
+    article_doc, comments = thread(searcher, comment_id)
+    assert article_doc.title == "The real Serge"
+    assert [(comment.author, depth) for comment, depth in comments] == [
+        ("guenter", 0), ("PaulHampton", 1), ("guenter", 0), ("PaulHampton", 1)]
+    assert thread(searcher, "no-such-id") is None
+
+
+def test_group_by_article(built):
+    groups = group_by_article(search(built, "strike", pagelen=30).hits)
+    assert all(hit.document.article_id == group.article_id for group in groups for hit in group.comments)
+    assert len({group.article_id for group in groups}) == len(groups)
+
+
+def test_snippet_window_prefers_the_densest_matches():
+    text = "word " * 100 + "strike here and strike there " + "word " * 100
+    start = text.index("strike")
+    spans = [(start, start + 6), (start + 16, start + 22)]
+    result = snippet(text, spans, width=80)
+    assert [result.text[s:e] for s, e in result.spans] == ["strike", "strike"]
+
+
+def test_all_documents_skips_the_file_records(searcher):
+    documents = all_documents(searcher)
+    assert [d.kind for d in documents] == ["article"] + ["comment"] * 4
