@@ -7,16 +7,37 @@ read at all raises ``ReadError`` naming the file, the line and the reason.
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 from search.readers.base import Problem, ReadError, ReadResult, decode
+from search.readers.frontmatter import read_frontmatter
+from search.readers.html import read_html
+from search.readers.jsonl import read_jsonl
 from search.readers.textexport import read_text_export
 
 Reader = Callable[[Path, str], ReadResult]
 
+
+def _read_txt(path: Path, text: str) -> ReadResult:
+    """A .txt file opening with a ``---`` front-matter fence is a static-site essay, not a site export."""
+    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
+    if first_line.rstrip() == "---":
+        return read_frontmatter(path, text)
+    return read_text_export(path, text)
+
+
 _READERS: dict[str, Reader] = {
-    ".txt": read_text_export,
+    ".txt": _read_txt,
+    ".md": read_frontmatter,
+    ".markdown": read_frontmatter,
+    ".jsonl": read_jsonl,
+    ".jsonl.gz": read_jsonl,
+    ".html": read_html,
+    ".htm": read_html,
+    ".php": read_html,  # pages saved from PHP sites keep their .php names
 }
 
 
@@ -42,6 +63,11 @@ def read_file(path: Path, data: bytes | None = None) -> ReadResult:
             data = path.read_bytes()
         except OSError as error:
             raise ReadError(path, None, f"cannot read file: {error.strerror or error}") from error
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, OSError, zlib.error) as error:
+            raise ReadError(path, None, f"not a readable gzip file: {error}") from error
     text, problems = decode(path, data)
     result = reader(path, text)
     return ReadResult(result.documents, problems + result.problems)

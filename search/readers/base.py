@@ -48,6 +48,11 @@ class ReadResult:
     problems: list[Problem] = field(default_factory=list)
 
 
+# Detectors confuse short Western text in these with each other; cp1252 is what such archives use.
+_LATIN_LOOKALIKES = {"ascii", "utf_8", "cp1250", "cp1252", "latin_1", "iso8859_2", "iso8859_15", "mac_roman",
+                     "mac_latin2", "cp850", "cp437"}
+
+
 def decode(path: Path, data: bytes) -> tuple[str, list[Problem]]:
     """Decode a file's bytes: UTF-8 (with or without BOM), else the detected legacy encoding."""
     if not data.strip():
@@ -63,7 +68,7 @@ def decode(path: Path, data: bytes) -> tuple[str, list[Problem]]:
 
     best = from_bytes(data).best()
     encoding = best.encoding if best is not None else "cp1252"
-    if encoding.replace("_", "").lower() in {"utf8", "ascii"}:
+    if encoding in _LATIN_LOOKALIKES:
         encoding = "cp1252"
     text = data.decode(encoding, errors="replace")
     return text, [Problem(path, line, f"{utf8_error}; decoded as {encoding}")]
@@ -133,3 +138,17 @@ def _resolve_reply(reply_to: str | int | None, index: int, ids: list[str], comme
         if comments[earlier].author.strip().casefold() == wanted:
             return ids[earlier]
     return None
+
+
+def paragraphs(lines: list[str]) -> str:
+    """Join lines into paragraphs separated by one blank line, trimming the edges."""
+    paragraphs, current = [], []
+    for line in lines:
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            paragraphs.append("\n".join(current))
+            current = []
+    if current:
+        paragraphs.append("\n".join(current))
+    return "\n\n".join(paragraphs)

@@ -36,7 +36,8 @@ def parse_date(text: str) -> datetime:
     except ValueError:
         pass
     try:
-        parsed = dateutil_parser.parse(cleaned.replace(" - ", " "), dayfirst=True)
+        # A fixed default: missing parts must not be filled from today's date.
+        parsed = dateutil_parser.parse(cleaned.replace(" - ", " "), dayfirst=True, default=datetime(1900, 1, 1))
     except (ValueError, OverflowError) as error:
         raise ValueError(f"not a date: {text.strip()!r}") from error
     return _naive(parsed)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from search.readers.base import Problem, RawComment, ReadError, ReadResult, build_thread
+from search.readers.base import Problem, RawComment, ReadError, ReadResult, build_thread, paragraphs
 from search.readers.dates import parse_date
 
 _SUBMITTED = re.compile(r"^Submitted by (?P<name>.+?) on (?P<date>.+?)\s*$")
@@ -71,10 +71,10 @@ def read_text_export(path: Path, text: str) -> ReadResult:
         if first is not None and (reply := _REPLY.match(body_lines[first].strip())):
             reply_to = reply["name"]
             body_lines = body_lines[first + 1 :]
-        comments.append(RawComment(block.author, block.date, _paragraphs(body_lines), reply_to, block.line))
+        comments.append(RawComment(block.author, block.date, paragraphs(body_lines), reply_to, block.line))
 
     documents, thread_problems = build_thread(
-        path, title=title, author=author, date=article.date, body=_paragraphs(article_lines), comments=comments
+        path, title=title, author=author, date=article.date, body=paragraphs(article_lines), comments=comments
     )
     return ReadResult(documents, problems + thread_problems)
 
@@ -89,17 +89,3 @@ def _date(path: Path, line: int, text: str, problems: list[Problem]) -> datetime
 
 def _strip_chrome(lines: list[str]) -> list[str]:
     return [line for line in lines if not any(pattern.search(line.strip()) for pattern in _CHROME)]
-
-
-def _paragraphs(lines: list[str]) -> str:
-    """Join lines into paragraphs separated by one blank line, trimming the edges."""
-    paragraphs, current = [], []
-    for line in lines:
-        if line.strip():
-            current.append(line.strip())
-        elif current:
-            paragraphs.append("\n".join(current))
-            current = []
-    if current:
-        paragraphs.append("\n".join(current))
-    return "\n\n".join(paragraphs)

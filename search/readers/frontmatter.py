@@ -1,0 +1,213 @@
+"""Markdown or plain-text essays with a YAML front-matter header, as static-site archives keep them.
+
+Front matter gives ``title``, ``author``, ``date`` and ``tags``. Many converted archives
+(marxists.org mirrors) leave it empty and keep the byline, title and date as the first
+lines of the text, so whatever the header lacks is looked for there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+
+from search.readers.base import Problem, ReadError, ReadResult, build_thread, paragraphs
+from search.readers.dates import parse_date
+
+_HEADING = re.compile(r"^\|?\s*(?P<level>#{1,6})\s+(?P<text>.+?)\s*(?:#+\s*)?\|?\s*$")
+_RULE = re.compile(r"^(?:[-*_]\s*){3,}$")
+_BOX = re.compile(r"^\+[-=+]+\+$")  # the border of a pandoc table box
+_NAV = re.compile(r"\{#top\}|\\>")
+_NAME_YEAR = re.compile(r"^(?P<name>[A-Z][^\d\[\]()#*|]{2,60}?)\s+(?P<year>1[5-9]\d\d|20\d\d)$")
+_NAME_WORD = re.compile(r"^(?:[A-ZÀ-Þ][\w.'’-]*|de|del|della|van|von|der|la|le|y|of)$")
+# Markdown and pandoc markup that only gets in the way of searching the text.
+_HEADING_MARK = re.compile(r"^#{1,6}[ \t]+", re.MULTILINE)
+_LINK = re.compile(r"!?\[((?:\\.|[^\]\\])*)\]\([^)\s]*\)")
+_SPAN = re.compile(r"\[((?:\\.|[^\]\\])*)\]\{[^}]*\}")
+_LINE_BREAK = re.compile(r"[ \t]*\\$", re.MULTILINE)
+_ATTRIBUTES = re.compile(r"\{[#.][^}]*\}|\{target=[^}]*\}")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>'\"])")
+_EMPHASIS = re.compile(r"\*{1,3}|(?<!\w)_{1,3}|_{1,3}(?!\w)")
+
+
+@dataclass
+class _Header:
+    """What the opening lines of an essay say about it, and which lines said it."""
+
+    title: str = ""
+    author: str = ""
+    date: datetime | None = None
+    lines: dict[str, set[int]] = field(default_factory=lambda: {"title": set(), "author": set(), "date": set()})
+    chrome: set[int] = field(default_factory=set)
+
+
+def read_frontmatter(path: Path, text: str) -> ReadResult:
+    try:
+        post = frontmatter.loads(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        reason = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ReadError(path, line, f"front matter is not valid YAML: {reason}") from error
+    problems: list[Problem] = []
+    meta: dict[str, Any] = post.metadata
+    content = post.content
+    if not meta and content.startswith("---"):
+        problems.append(Problem(path, 1, "front matter opened with '---' is never closed; read as plain text"))
+        content = content[3:]
+
+    lines = content.split("\n")
+    header = _header(lines)
+    drop = set(header.chrome)
+    title = _meta_text(meta.get("title"))
+    if not title:
+        title = header.title or path.stem
+        found = f"the first heading {title!r}" if header.title else f"the file name {title!r}"
+        problems.append(Problem(path, None, f"no title in the front matter; using {found}"))
+        drop |= header.lines["title"]
+    author = _meta_text(meta.get("author"))
+    if not author:
+        author = header.author
+        if author:
+            drop |= header.lines["author"]
+        else:
+            problems.append(Problem(path, None, "no author in the front matter or a byline"))
+    when = _meta_date(path, meta.get("date"), problems)
+    if when is None:
+        when = header.date
+        if when is not None:
+            drop |= header.lines["date"]
+        elif meta.get("date") in (None, ""):
+            problems.append(
+                Problem(path, None, "no date in the front matter or the opening lines; indexed without a date")
+            )
+
+    kept = "\n".join(
+        line
+        for number, line in enumerate(lines)
+        if number not in drop and not _RULE.match(line.strip()) and not _BOX.match(line.strip())
+    )
+    body = paragraphs(_plain(kept).split("\n"))
+    if not body:
+        raise ReadError(path, None, "no essay text after the front matter")
+    documents, thread_problems = build_thread(
+        path, title=title, author=author, date=when, body=body, comments=[], tags=_tags(meta.get("tags"))
+    )
+    return ReadResult(documents, problems + thread_problems)
+
+
+def _header(lines: list[str]) -> _Header:
+    """Read title, byline and date from the opening lines, up to the first rule or paragraph of prose.
+
+    Recognised: marxists.org's ``## Author`` / ``# Title`` / ``### (13 August 1898)`` headings
+    (a title may sit in a pandoc table box), and a ``Paul Lafargue 1884`` byline line.
+    """
+    header = _Header()
+    headings: list[tuple[int, int, str]] = []
+    for number, raw in enumerate(lines[:40]):
+        line = raw.replace("\u00a0", " ").strip()
+        if not line:
+            continue
+        if _RULE.match(line):
+            if headings or header.author:
+                break
+            continue
+        if _is_chrome(line):
+            header.chrome.add(number)
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            headings.append((number, len(heading["level"]), _plain(heading["text"]).strip()))
+            continue
+        byline = _NAME_YEAR.match(_plain(line).strip())
+        if byline and not header.author and _looks_like_name(byline["name"]):
+            header.author, header.date = byline["name"].strip(), parse_date(byline["year"])
+            header.lines["author"] = header.lines["date"] = {number}
+            continue
+        break
+
+    h1 = next((number for number, level, _ in headings if level == 1), None)
+    dated = False
+    for number, level, text in headings:
+        when = _heading_date(text)
+        if when is not None:
+            if not dated:
+                header.date, header.lines["date"], dated = when, {number}, True
+        elif h1 is not None and level > 1 and number < h1 and not header.author and _looks_like_name(text):
+            header.author, header.lines["author"] = text, {number}
+        elif not header.title and (h1 is None or number == h1):
+            header.title, header.lines["title"] = text, {number}
+    return header
+
+
+def _is_chrome(line: str) -> bool:
+    """Breadcrumb links (``[MIA](../index.htm){#top} \\>``) or the frame of a pandoc table box."""
+    if _HEADING.match(line):
+        return False
+    if _NAV.search(line) or _BOX.match(line) or (line.startswith("|") and line.endswith("|")):
+        return True
+    return not _ATTRIBUTES.sub("", _LINK.sub("", line)).strip(" \\>")
+
+
+def _heading_date(text: str) -> datetime | None:
+    """A heading that is only a date, such as ``(13 August 1898)`` or ``1898``."""
+    inner = text.strip().strip("()[]").strip()
+    if len(inner) > 40 or not re.search(r"\d{4}", inner):
+        return None
+    try:
+        return parse_date(inner)
+    except ValueError:
+        return None
+
+
+def _looks_like_name(text: str) -> bool:
+    words = text.split()
+    return 2 <= len(words) <= 5 and all(_NAME_WORD.match(word) for word in words)
+
+
+def _plain(text: str) -> str:
+    """Markdown link, span and attribute markup reduced to the words a reader sees."""
+    text = _HEADING_MARK.sub("", text)
+    text = _LINK.sub(r"\1", text)
+    text = _SPAN.sub(r"\1", text)
+    text = _ATTRIBUTES.sub("", text)
+    text = _LINE_BREAK.sub("", text)
+    text = _ESCAPE.sub(r"\1", text)
+    return _EMPHASIS.sub("", text).rstrip()
+
+
+def _meta_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(item).strip() for item in value if item is not None)
+    return str(value).strip()
+
+
+def _meta_date(path: Path, value: Any, problems: list[Problem]) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if value.tzinfo is None else parse_date(value.isoformat())
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    try:
+        return parse_date(str(value))
+    except ValueError:
+        problems.append(
+            Problem(path, None, f"unreadable date {str(value)!r} in the front matter; indexed without a date")
+        )
+        return None
+
+
+def _tags(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list):
+        return ()
+    return tuple(str(tag).strip() for tag in value if tag is not None and str(tag).strip())
