@@ -319,3 +319,31 @@ def all_documents(searcher: Searcher) -> list[Document]:
     documents = (stored_document(fields) for _, fields in searcher.iter_docs() if fields.get("kind") != SOURCE_KIND)
     return sorted(documents, key=lambda document: (document.article_id, document.kind != "article",
                                                    document.position))
+
+
+@dataclass(frozen=True)
+class Marked:
+    """A whole document's title and body with a query's matched words: for reading, not for a hit list."""
+
+    title: Highlight
+    body: Highlight
+
+
+def thread_highlights(searcher: Searcher, text: str | ParsedQuery, article_id: str) -> dict[str, Marked]:
+    """Full-text highlights, by id, of the documents of one article that a query matches.
+
+    A thread page shows whole bodies, which a snippet's window would cut; raises QueryError like ``search``.
+    """
+    parsed = text if isinstance(text, ParsedQuery) else parse(text)
+    results = searcher.search(parsed.query, limit=None, mask=_NOT_DOCUMENTS, filter=wq.Term("article_id", article_id),
+                              terms=True)
+    phrases = _phrases(parsed.query)
+    marked = {}
+    for result in results:
+        document = stored_document(result.fields())
+        matched = result.matched_terms() if results.has_matched_terms() else []
+        title_spans = _spans(searcher, result.docnum, ("title", EXACT_FIELD["title"]), matched, phrases)
+        body_spans = _spans(searcher, result.docnum, ("body", EXACT_FIELD["body"]), matched, phrases)
+        marked[document.id] = Marked(Highlight(document.title, tuple(title_spans)),
+                                     Highlight(document.body, tuple(body_spans)))
+    return marked

@@ -1,0 +1,54 @@
+"""Hits, pages and threads as JSON-ready dicts, so the CLI and the web API give the same shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from search.documents import Document
+from search.results import Highlight, Hit, Marked, SearchPage
+
+
+def document_json(document: Document, body: bool = False) -> dict[str, Any]:
+    """A document's fields; the body only when asked, since hit lists carry a snippet instead."""
+    fields: dict[str, Any] = {
+        "id": document.id, "kind": document.kind, "title": document.title, "author": document.author,
+        "date": document.date.isoformat() if document.date else None, "article_id": document.article_id,
+        "parent_id": document.parent_id, "url": document.url, "tags": list(document.tags)}
+    if body:
+        fields["body"] = document.body
+    return fields
+
+
+def highlight_json(highlight: Highlight) -> dict[str, Any]:
+    return {"text": highlight.text, "spans": [list(span) for span in highlight.spans],
+            "matches": [piece for piece, matched in highlight.parts() if matched]}
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    return {**document_json(hit.document), "score": hit.score,
+            "highlights": {"title": highlight_json(hit.title), "snippet": highlight_json(hit.snippet)}}
+
+
+def page_json(page: SearchPage) -> dict[str, Any]:
+    """One page of results with its facets and spelling suggestion."""
+    return {"query": page.query, "total": page.total, "page": max(page.page, 1), "pages": page.pages,
+            "pagelen": page.pagelen, "seconds": page.seconds, "suggestion": page.suggestion,
+            "hits": [hit_json(hit) for hit in page.hits],
+            "facets": {name: [{"value": facet.value, "count": facet.count} for facet in counts]
+                       for name, counts in page.facets.items()}}
+
+
+def thread_json(article: Document, comments: list[tuple[Document, int]],
+                marked: dict[str, Marked] | None = None) -> dict[str, Any]:
+    """An article and its comments with reply depths; with ``marked``, the highlights of matched documents."""
+    marked = marked or {}
+
+    def entry(document: Document) -> dict[str, Any]:
+        fields = document_json(document, body=True)
+        if document.id in marked:
+            fields["highlights"] = {"title": highlight_json(marked[document.id].title),
+                                    "body": highlight_json(marked[document.id].body)}
+        return fields
+
+    return {"article": entry(article),
+            "comments": [{**entry(comment), "depth": depth} for comment, depth in comments]}
