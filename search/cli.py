@@ -220,7 +220,7 @@ def remove_command(target: str, index_dir: Path) -> None:
 def export_command(index_dir: Path, output) -> None:
     """Write the whole index out as JSON Lines, one article with its comments per line."""
     count = write_jsonl(all_documents(_searcher(index_dir)), output)
-    click.echo(f"exported {count} articles", err=True)
+    click.echo(f"exported {count} documents", err=True)
 
 
 @main.command("serve")

@@ -127,3 +127,13 @@ def test_a_bad_file_is_reported_and_the_rest_indexed(run, seed_dir):
     assert "broken.txt:3: expected 'Submitted by NAME on DATE'" in result.output
     assert "added: 1 articles, 4 comments" in result.output
     assert len(hits_json(run("search", "rabinowitch", "--json"))) == 2
+
+
+def test_export_rebuild_export_is_identical(indexed, tmp_path):
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    assert indexed("export", "-o", str(first)).exit_code == 0
+    rebuilt = tmp_path / "rebuilt"
+    assert indexed("index", str(first), "--index", str(rebuilt)).exit_code == 0
+    assert indexed("export", "--index", str(rebuilt), "-o", str(second)).exit_code == 0
+    assert first.read_bytes() == second.read_bytes()
+    assert len(first.read_text().splitlines()) == 1
