@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import lru_cache
 
 from whoosh import qparser, query
@@ -55,10 +56,31 @@ def parse(text: str) -> ParsedQuery:
         raise QueryError("the query is empty")
     _check_balance(normalized)
     _check_fields(normalized)
-    parsed = _parser().parse(normalized)
+    parsed = _parser().parse(_strict_date_bounds(normalized))
     if parsed is query.NullQuery:
         raise QueryError("nothing to search for: the query has only very common words or operators")
     return ParsedQuery(normalized, parsed)
+
+
+_STRICT_DATE = re.compile(r"(?i)\bdate:([<>])(?!=)(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
+
+
+def _strict_date_bounds(text: str) -> str:
+    """``date:>2011-10-21`` means from the 22nd on (Whoosh would include the 21st); ``<`` likewise."""
+
+    def bound(match: re.Match) -> str:
+        relation, year, month, day = match.group(1), int(match[2]), match[3], match[4]
+        step = 1 if relation == ">" else -1
+        if day:
+            edge = (date(year, int(month), int(day)) + timedelta(days=step)).isoformat()
+        elif month:
+            months = year * 12 + int(month) - 1 + step
+            edge = f"{months // 12:04d}-{months % 12 + 1:02d}"
+        else:
+            edge = f"{year + step:04d}"
+        return f"date:[{edge} to]" if relation == ">" else f"date:[to {edge}]"
+
+    return _STRICT_DATE.sub(bound, text)
 
 
 def _check_balance(text: str) -> None:
@@ -127,7 +149,8 @@ class _ExactTextPlugin(qparser.Plugin):
 @lru_cache(maxsize=1)
 def _parser() -> qparser.QueryParser:
     parser = qparser.MultifieldParser(["title", "body"], build_schema(), group=qparser.AndGroup)
-    parser.add_plugin(qparser.GtLtPlugin())
+    # Comparisons only right after a field name, so a stray "<" or ">" in the text is just text.
+    parser.add_plugin(qparser.GtLtPlugin(expr=r"(?<=:)(?P<rel>(<=|>=|<|>|=<|=>))"))
     # A sign counts only at the start of a word, so "date:2011-10-21" keeps its hyphens.
     parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?:^|(?<=[\s(]))\+", minusexpr=r"(?:^|(?<=[\s(]))-"))
     parser.add_plugin(qparser.FuzzyTermPlugin())

@@ -3,6 +3,7 @@
 import pytest
 
 from search.query import QueryError, parse, suggest, words_of
+from search.results import search
 from search.store import IndexHandle
 
 
@@ -78,3 +79,18 @@ def test_suggest_corrects_unknown_words_from_the_unstemmed_field(seed_index):
     searcher = IndexHandle(seed_index).searcher()
     assert suggest(searcher, "stalinsm") == "stalinism"
     assert suggest(searcher, "serge") is None
+
+
+def test_strict_date_comparisons_exclude_the_named_period(seed_index):
+    searcher = IndexHandle(seed_index).searcher()
+    assert search(searcher, "date:<2011-10-21").total == 2
+    assert search(searcher, "date:<=2011-10-21").total == 3
+    assert search(searcher, "date:>2011-10-21").total == 2
+    assert search(searcher, "date:>=2011-10-21").total == 3
+    assert search(searcher, "date:>2011-09").total == 5
+    assert search(searcher, "date:<2011").total == 0
+
+
+@pytest.mark.parametrize("text", ["<script>", "a > b serge", "=>", "serge <"])
+def test_stray_comparison_signs_are_text(text):
+    parse("serge " + text)
