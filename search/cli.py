@@ -53,12 +53,14 @@ def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, rebuild
             click.echo(f"problem: {problem}", err=True)
         raise click.ClickException(f"--strict: {len(error.problems)} problem(s); the files with problems were "
                                    f"not indexed") from error
-    _print_report(report)
+    _print_report(report, rebuild)
+    if report.interrupted:
+        raise SystemExit(130)
     if report.failed:
         raise SystemExit(1)
 
 
-def _print_report(report: IndexReport) -> None:
+def _print_report(report: IndexReport, rebuild: bool) -> None:
     if report.stale_lock_cleared:
         click.echo(report.stale_lock_cleared)
     click.echo(f"files: {report.files_seen} found, {report.files_read} read, {report.files_unchanged} unchanged, "
@@ -70,7 +72,10 @@ def _print_report(report: IndexReport) -> None:
         click.echo(f"warning: {problem}", err=True)
     for problem in report.failed:
         click.echo(f"failed: {problem}", err=True)
-    if report.interrupted:
+    if report.interrupted and report.commits == 0 and rebuild:
+        click.echo("interrupted: nothing was committed and the old index is unchanged; run 'essays index --rebuild' "
+                   "again", err=True)
+    elif report.interrupted:
         click.echo("interrupted: stopped after the last commit; run 'essays index' again to finish", err=True)
 
 

@@ -114,15 +114,25 @@ def locked_writer(index: FileIndex, timeout: float, procs: int = 1, limitmb: int
     except LockError as error:
         raise IndexLocked(f"the index at {index.storage.folder} is being written by {_describe_holder(holder_path)}; "
                           f"gave up after waiting {timeout:g} s") from error
-    holder_path.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                                       "since": datetime.now().isoformat(timespec="seconds")}))
+    holder = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                         "since": datetime.now().isoformat(timespec="seconds")})
+    holder_path.write_text(holder)
     try:
         yield writer
     except BaseException:
         writer.cancel()
         raise
     finally:
-        holder_path.unlink(missing_ok=True)
+        _remove_if_ours(holder_path, holder)
+
+
+def _remove_if_ours(holder_path: Path, holder: str) -> None:
+    """The commit has released the lock, so the next writer may already have written its own holder file."""
+    try:
+        if holder_path.read_text() == holder:
+            holder_path.unlink()
+    except FileNotFoundError:
+        pass
 
 
 def _describe_holder(holder_path: Path) -> str:
@@ -260,7 +270,12 @@ def index_paths(
                     run.commit()
             if prune and not report.interrupted:
                 _prune(run, known, {source_key(path) for path in sources}, paths)
-            run.commit()
+            if rebuild and report.interrupted:
+                # A partial rebuild committed with CLEAR would replace the whole index with part of it.
+                run.abort()
+                report.added.clear()
+            else:
+                run.commit()
     except BaseException:
         run.abort()
         raise

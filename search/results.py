@@ -123,13 +123,13 @@ def search(
     """One page of hits for a query; raises QueryError for a query that cannot be understood."""
     started = time.perf_counter()
     parsed = text if isinstance(text, ParsedQuery) else parse(text)
-    options: dict[str, Any] = {"mask": _NOT_DOCUMENTS, "filter": filters.query(), "terms": True}
+    options: dict[str, Any] = {"mask": _NOT_DOCUMENTS, "terms": True}
     if sort != "relevance":
         options["sortedby"] = sorting.FieldFacet("date", reverse=sort == "newest")
     if facets:
         options["groupedby"] = {name: sorting.FieldFacet(fieldname, maptype=sorting.Count)
                                 for name, fieldname in _FACET_FIELDS.items()}
-    results = searcher.search_page(parsed.query, max(page, 1), pagelen=pagelen, **options)
+    results = searcher.search_page(_restricted(parsed.query, filters), max(page, 1), pagelen=pagelen, **options)
     phrases = _phrases(parsed.query)
     hits = [_hit(searcher, result, phrases, sort == "relevance") for result in results]
     page_result = SearchPage(parsed.text, len(results), results.pagenum, pagelen, hits,
@@ -140,11 +140,19 @@ def search(
     return page_result
 
 
+def _restricted(query: wq.Query, filters: Filters) -> wq.Query:
+    """The query narrowed by the filters as a zero-score clause, not Whoosh's ``filter=``:
+    with ``terms=True`` and a page limit, Whoosh counts a filtered result as if unfiltered.
+    """
+    narrowing = filters.query()
+    return query if narrowing is None else wq.And([query, wq.ConstantScoreQuery(narrowing, 0.0)])
+
+
 def _better_spelling(searcher: Searcher, text: str, total: int, filters: Filters) -> str | None:
     corrected = suggest(searcher, text)
     if corrected is None or corrected == text:
         return None
-    better = searcher.search(parse(corrected).query, limit=1, mask=_NOT_DOCUMENTS, filter=filters.query())
+    better = searcher.search(_restricted(parse(corrected).query, filters), limit=1, mask=_NOT_DOCUMENTS)
     return corrected if len(better) > total else None
 
 

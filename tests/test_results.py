@@ -136,3 +136,9 @@ def test_snippet_window_prefers_the_densest_matches():
 def test_all_documents_skips_the_file_records(searcher):
     documents = all_documents(searcher)
     assert [d.kind for d in documents] == ["article"] + ["comment"] * 4
+
+
+def test_a_filtered_total_is_exact_even_with_a_short_page(built):
+    for facets in (True, False):
+        page = search(built, "strike", pagelen=1, filters=Filters(kinds=("article",)), facets=facets)
+        assert page.total == 30 and page.pages == 30

@@ -1,0 +1,327 @@
+"""Incremental indexing: adding, changing, removing and pruning files, locking, rebuilding and refreshing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from whoosh import index as whoosh_index
+
+from search.cli import main
+from search.documents import article_id
+from search.indexer import HOLDER_FILE, IndexLocked, index_paths, locked_writer, remove
+from search.inspect import check
+from search.readers.dates import parse_date
+from search.results import search
+from search.schema import SOURCE_KIND
+from search.store import IndexHandle, open_index
+from tests.conftest import article
+
+WriteArchive = Callable[[str, list[dict]], Path]
+
+STRIKE = article("The general strike", "Rosa Luxemburg", "1906-05-01", "On the mass strike and the unions.", [
+    {"author": "Karl Kautsky", "date": "1906-05-02", "body": "A patient attrition strategy instead."},
+    {"author": "Anton Pannekoek", "date": "1906-05-03", "body": "Attrition is no answer.", "in_reply_to": 0},
+])
+STRIKE_ID = article_id("The general strike", "Rosa Luxemburg", parse_date("1906-05-01"))
+REFORM = article("Reform or revolution", "Rosa Luxemburg", "1899-04-01", "Against Bernstein and gradualism.")
+STATE = article("The state and revolution", "Vladimir Lenin", "1917-08-01", "On the withering away of the state.",
+                [{"author": "Julius Martov", "date": "1917-09-01", "body": "A critique of the dictatorship."}])
+
+
+def hit_ids(index_dir: Path, text: str) -> set[str]:
+    """Ids of every hit for ``text``, as the CLI and the web page would find them."""
+    page = search(IndexHandle(index_dir).searcher(), text, pagelen=1000, facets=False, suggestions=False)
+    return {hit.id for hit in page.hits}
+
+
+def stored(index_dir: Path, doc_id: str) -> dict | None:
+    with open_index(index_dir).searcher() as searcher:
+        return searcher.document(id=doc_id)
+
+
+def contents(index_dir: Path) -> list[tuple]:
+    """Every stored document and source record, comparable between two indexes."""
+    with open_index(index_dir).searcher() as searcher:
+        return sorted(tuple(sorted((key, repr(value)) for key, value in fields.items()))
+                      for _, fields in searcher.iter_docs())
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path) -> Path:
+    return tmp_path / "index"
+
+
+@pytest.fixture
+def archive(tmp_path: Path, write_archive: WriteArchive) -> Path:
+    """Two files: the strike article with two comments, and two articles by Luxemburg and Lenin."""
+    write_archive("strike.jsonl", [STRIKE])
+    write_archive("classics.jsonl", [REFORM, STATE])
+    return tmp_path / "archive"
+
+
+@pytest.fixture
+def indexed(index_dir: Path, archive: Path) -> Path:
+    index_paths(index_dir, [archive])
+    return index_dir
+
+
+def test_new_files_are_added_and_found(index_dir: Path, archive: Path) -> None:
+    report = index_paths(index_dir, [archive])
+    assert (report.files_seen, report.files_read) == (2, 2)
+    assert report.added == Counter(article=3, comment=3)
+    assert STRIKE_ID in hit_ids(index_dir, "mass strike")
+    assert len(hit_ids(index_dir, "attrition")) == 2
+    assert check(index_dir) == []
+
+
+def test_rerun_skips_unchanged_files_without_reading_them(indexed: Path, archive: Path) -> None:
+    report = index_paths(indexed, [archive])
+    assert (report.files_unchanged, report.files_read, report.commits) == (2, 0, 0)
+    assert report.unchanged == Counter(article=3, comment=3)
+    assert not report.added and not report.updated and not report.removed
+
+
+def test_touched_file_with_same_content_is_unchanged(indexed: Path, archive: Path) -> None:
+    path = archive / "strike.jsonl"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    report = index_paths(indexed, [archive])
+    assert (report.files_unchanged, report.files_read) == (2, 0)
+    assert index_paths(indexed, [archive]).commits == 0  # the new mtime was recorded
+    assert check(indexed) == []
+
+
+def test_changed_file_replaces_exactly_its_documents(indexed: Path, write_archive: WriteArchive) -> None:
+    kautsky = STRIKE["comments"][0]
+    luxemburg = {"author": "Rosa Luxemburg", "date": "1906-05-04", "body": "The masses learn in struggle."}
+    write_archive("strike.jsonl", [{**STRIKE, "comments": [kautsky, luxemburg]},
+                                   article("Mass strike, party and unions", "Rosa Luxemburg", "1906-09-01",
+                                           "The Russian revolution of 1905.")])
+    report = index_paths(indexed, [indexed.parent / "archive"])
+    assert (report.files_read, report.files_unchanged) == (1, 1)
+    assert report.added == Counter(article=1, comment=1)
+    assert report.updated == Counter(article=1, comment=1)
+    assert report.removed == Counter(comment=1)
+    assert len(hit_ids(indexed, "masses learn struggle")) == 1
+    assert hit_ids(indexed, "answer") == set()
+    assert len(hit_ids(indexed, "patient attrition")) == 1
+    assert len(hit_ids(indexed, "russian revolution 1905")) == 1
+    assert hit_ids(indexed, "withering") != set()  # the other file is untouched
+    assert check(indexed) == []
+
+
+def test_remove_article_by_id_takes_its_comments(indexed: Path) -> None:
+    assert remove(indexed, STRIKE_ID) == Counter(article=1, comment=2)
+    assert hit_ids(indexed, "strike OR attrition") == set()
+    assert check(indexed) == []
+    assert index_paths(indexed, [indexed.parent / "archive"]).files_unchanged == 2
+
+
+def test_remove_comment_moves_its_replies_up(indexed: Path) -> None:
+    (kautsky,) = [hit for hit in hit_ids(indexed, "patient attrition") if hit != STRIKE_ID]
+    (pannekoek,) = hit_ids(indexed, "no answer")
+    assert stored(indexed, pannekoek)["parent_id"] == kautsky
+    assert remove(indexed, kautsky) == Counter(comment=1)
+    assert hit_ids(indexed, "patient") == set()
+    assert hit_ids(indexed, "no answer") == {pannekoek}
+    assert stored(indexed, pannekoek).get("parent_id") is None
+    assert check(indexed) == []
+
+
+def test_remove_by_path_takes_the_whole_file(indexed: Path, archive: Path) -> None:
+    assert remove(indexed, str(archive / "classics.jsonl")) == Counter(article=2, comment=1)
+    assert hit_ids(indexed, "revolution") == set()
+    assert STRIKE_ID in hit_ids(indexed, "strike")
+    assert check(indexed) == []
+
+
+def test_prune_removes_documents_of_deleted_files(indexed: Path, archive: Path) -> None:
+    (archive / "classics.jsonl").unlink()
+    assert index_paths(indexed, [archive]).removed == Counter()
+    assert any("classics.jsonl: the source file is gone" in problem for problem in check(indexed))
+    report = index_paths(indexed, [archive], prune=True)
+    assert report.removed == Counter(article=2, comment=1)
+    assert hit_ids(indexed, "revolution") == set()
+    assert STRIKE_ID in hit_ids(indexed, "strike")
+    assert check(indexed) == []
+
+
+def test_bad_file_is_named_and_the_rest_indexed(index_dir: Path, archive: Path) -> None:
+    (archive / "broken.jsonl").write_text("{not json\n[1, 2]\n", encoding="utf-8")
+    report = index_paths(index_dir, [archive])
+    assert [problem.path.name for problem in report.failed] == ["broken.jsonl"]
+    assert "no usable record" in str(report.failed[0])
+    assert report.added == Counter(article=3, comment=3)
+    assert check(index_dir) == []
+
+
+def test_duplicate_article_in_two_files_is_reported_and_kept_once(index_dir: Path, archive: Path,
+                                                                    write_archive: WriteArchive) -> None:
+    write_archive("zeitung.jsonl", [STRIKE, article("Only here", "Anon", "2001-01-01", "A unique pamphlet.")])
+    report = index_paths(index_dir, [archive])
+    (duplicate,) = [problem for problem in report.problems if "duplicate" in problem.reason]
+    assert duplicate.path.name == "zeitung.jsonl" and "strike.jsonl" in duplicate.reason
+    assert STRIKE_ID in duplicate.reason
+    assert stored(index_dir, STRIKE_ID)["source"].endswith("strike.jsonl")
+    assert len(hit_ids(index_dir, "attrition")) == 2
+    assert len(hit_ids(index_dir, "unique pamphlet")) == 1
+    assert check(index_dir) == []
+
+
+def _hold_lock_in_child(index_dir: Path, then: str) -> subprocess.Popen:
+    """A process that takes the write lock, says so, then sleeps (``then='sleep'``) or kills itself."""
+    code = ("import os, signal, sys, time\n"
+            "from search.indexer import locked_writer\n"
+            "from search.store import open_index\n"
+            "with locked_writer(open_index(sys.argv[1], create=True), timeout=5):\n"
+            "    print('locked', flush=True)\n"
+            "    if sys.argv[2] == 'die':\n"
+            "        os.kill(os.getpid(), signal.SIGKILL)\n"
+            "    time.sleep(60)\n")
+    child = subprocess.Popen([sys.executable, "-c", code, str(index_dir), then], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline() == "locked\n"
+    return child
+
+
+@pytest.mark.slow
+def test_second_writer_gives_up_naming_the_holder(indexed: Path, archive: Path) -> None:
+    holder = _hold_lock_in_child(indexed, "sleep")
+    try:
+        with pytest.raises(IndexLocked, match=rf"being written by process {holder.pid} on .*gave up after waiting"):
+            remove(indexed, STRIKE_ID, lock_timeout=0.3)
+        result = CliRunner().invoke(main, ["index", str(archive), "--index", str(indexed), "--rebuild",
+                                           "--wait", "0.3"])
+        assert result.exit_code == 1
+        assert f"being written by process {holder.pid}" in result.output
+        assert "Traceback" not in result.output
+    finally:
+        holder.kill()
+        holder.wait()
+    assert remove(indexed, STRIKE_ID) == Counter(article=1, comment=2)
+
+
+def test_second_writer_in_the_same_process_is_refused_by_name(indexed: Path, archive: Path,
+                                                             write_archive: WriteArchive) -> None:
+    write_archive("later.jsonl", [article("Later", "Anon", "2002-02-02", "Written while locked.")])
+    with locked_writer(open_index(indexed), timeout=1):
+        with pytest.raises(IndexLocked, match=rf"process {os.getpid()} on "):
+            index_paths(indexed, [archive], lock_timeout=0.2)
+    assert not (indexed / HOLDER_FILE).exists()
+    assert index_paths(indexed, [archive]).added == Counter(article=1)
+
+
+@pytest.mark.slow
+def test_lock_of_a_killed_writer_is_cleared(indexed: Path, archive: Path, write_archive: WriteArchive) -> None:
+    holder = _hold_lock_in_child(indexed, "die")
+    assert holder.wait() == -signal.SIGKILL
+    assert json.loads((indexed / HOLDER_FILE).read_text())["pid"] == holder.pid
+    write_archive("later.jsonl", [article("Later", "Anon", "2002-02-02", "Written after the crash.")])
+    report = index_paths(indexed, [archive], lock_timeout=1)
+    assert report.stale_lock_cleared is not None and f"process {holder.pid}" in report.stale_lock_cleared
+    assert report.added == Counter(article=1)
+    assert not (indexed / HOLDER_FILE).exists()
+    assert check(indexed) == []
+
+
+def test_rebuild_equals_incremental(indexed: Path, archive: Path, write_archive: WriteArchive) -> None:
+    write_archive("strike.jsonl", [{**STRIKE, "comments": STRIKE["comments"][:1]}])
+    write_archive("new.jsonl", [article("New", "Anon", "2003-03-03", "Fresh.")])
+    (archive / "classics.jsonl").unlink()
+    index_paths(indexed, [archive], prune=True)
+    incremental = contents(indexed)
+    report = index_paths(indexed, [archive], rebuild=True, batch_docs=1)
+    assert report.commits == 1  # one swap, however small the batches
+    assert report.added == Counter(article=2, comment=1)
+    assert contents(indexed) == incremental
+    assert check(indexed) == []
+
+
+def test_interrupted_rebuild_keeps_the_old_index(indexed: Path, archive: Path, write_archive: WriteArchive) -> None:
+    before = contents(indexed)
+    write_archive("strike.jsonl", [article("Replaced", "Anon", "2004-04-04", "Half-built.")])
+    report = index_paths(indexed, [archive], rebuild=True, progress=lambda _: os.kill(os.getpid(), signal.SIGINT))
+    assert report.interrupted and report.commits == 0
+    assert contents(indexed) == before
+    assert STRIKE_ID in hit_ids(indexed, "strike")
+
+
+def test_interrupt_stops_after_the_batch_and_a_rerun_finishes(index_dir: Path, write_archive: WriteArchive) -> None:
+    for number in range(4):
+        write_archive(f"part{number}.jsonl", [article(f"Part {number}", "Anon", f"200{number}-01-01", "Pamphlet.")])
+    first = index_paths(index_dir, [index_dir.parent / "archive"], batch_docs=1,
+                        progress=lambda path: path.name == "part1.jsonl" and os.kill(os.getpid(), signal.SIGINT))
+    assert first.interrupted
+    assert first.added == Counter(article=2) and first.commits == 2
+    assert len(hit_ids(index_dir, "pamphlet")) == 2
+    assert check(index_dir) == []
+    second = index_paths(index_dir, [index_dir.parent / "archive"])
+    assert (second.files_unchanged, second.added) == (2, Counter(article=2))
+    assert len(hit_ids(index_dir, "pamphlet")) == 4
+
+
+def test_index_handle_follows_commits_and_keeps_its_searcher_otherwise(indexed: Path, archive: Path,
+                                                                       write_archive: WriteArchive) -> None:
+    handle = IndexHandle(indexed)
+    first = handle.searcher()
+    assert handle.searcher() is first
+    assert index_paths(indexed, [archive]).commits == 0
+    assert handle.searcher() is first
+    write_archive("later.jsonl", [article("Later", "Anon", "2002-02-02", "A postscript.")])
+    index_paths(indexed, [archive])
+    refreshed = handle.searcher()
+    assert refreshed is not first
+    assert len(search(refreshed, "postscript", facets=False).hits) == 1
+    assert handle.searcher() is refreshed
+
+
+def test_cli_index_remove_and_check(index_dir: Path, archive: Path) -> None:
+    runner = CliRunner()
+    added = runner.invoke(main, ["index", str(archive), "--index", str(index_dir)])
+    assert added.exit_code == 0, added.output
+    assert "added: 3 articles, 3 comments" in added.output
+    again = runner.invoke(main, ["index", str(archive), "--index", str(index_dir)])
+    assert "files: 2 found, 0 read, 2 unchanged, 0 failed" in again.output
+    assert runner.invoke(main, ["check", "--index", str(index_dir)]).exit_code == 0
+    removed = runner.invoke(main, ["remove", STRIKE_ID, "--index", str(index_dir)])
+    assert removed.exit_code == 0 and "removed: 1 articles, 2 comments" in removed.output
+    missing = runner.invoke(main, ["remove", STRIKE_ID, "--index", str(index_dir)])
+    assert missing.exit_code == 1 and f"nothing in the index has the id or source file {STRIKE_ID!r}" in missing.output
+
+
+def test_cli_index_fails_for_a_bad_file_but_indexes_the_rest(index_dir: Path, archive: Path) -> None:
+    (archive / "empty.jsonl").write_text("\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["index", str(archive), "--index", str(index_dir)])
+    assert result.exit_code == 1
+    assert f"failed: {archive / 'empty.jsonl'}: file is empty" in result.output
+    assert "added: 3 articles, 3 comments" in result.output
+
+
+def test_cli_check_names_a_comment_whose_article_was_deleted(indexed: Path) -> None:
+    writer = whoosh_index.open_dir(str(indexed)).writer()
+    writer.delete_by_term("id", STRIKE_ID)
+    writer.commit()
+    result = CliRunner().invoke(main, ["check", "--index", str(indexed)])
+    assert result.exit_code == 1
+    problems = [line for line in result.output.splitlines() if line.startswith("problem: ")]
+    assert sum(f"its article {STRIKE_ID!r} is not in the index" in line for line in problems) == 2
+    assert any("strike.jsonl: the index holds 0 articles of it, its record says 1" in line for line in problems)
+    assert f"{len(problems)} problem(s) in the index at {indexed}" in result.output
+
+
+def test_check_names_an_index_that_does_not_open(tmp_path: Path) -> None:
+    (problem,) = check(tmp_path / "nowhere")
+    assert "does not open" in problem
+
+
+def test_source_records_are_not_search_hits(indexed: Path) -> None:
+    with open_index(indexed).searcher() as searcher:
+        assert searcher.doc_frequency("kind", SOURCE_KIND) == 2
+    assert all(not hit.startswith(SOURCE_KIND) for hit in hit_ids(indexed, "strike OR revolution"))
