@@ -131,7 +131,7 @@ def search(
                                 for name, fieldname in _FACET_FIELDS.items()}
     results = searcher.search_page(_restricted(parsed.query, filters), max(page, 1), pagelen=pagelen, **options)
     phrases = _phrases(parsed.query)
-    hits = [_hit(searcher, result, phrases, sort == "relevance") for result in results]
+    hits = _hits(searcher, results.results, list(results), phrases, sort == "relevance")
     page_result = SearchPage(parsed.text, len(results), results.pagenum, pagelen, hits,
                              _facet_counts(results.results) if facets else {})
     if suggestions:
@@ -168,13 +168,56 @@ def _facet_counts(results: Any) -> dict[str, list[FacetCount]]:
     return counts
 
 
-def _hit(searcher: Searcher, result: Any, phrases: dict[str, list[tuple[list[str], int]]], scored: bool) -> Hit:
-    document = stored_document(result.fields())
-    matched = result.matched_terms() if result.results.has_matched_terms() else []
-    title_spans = _spans(searcher, result.docnum, ("title", EXACT_FIELD["title"]), matched, phrases)
-    body_spans = _spans(searcher, result.docnum, ("body", EXACT_FIELD["body"]), matched, phrases)
-    return Hit(document, result.score if scored else None, Highlight(document.title, tuple(title_spans)),
-               snippet(document.body, body_spans))
+_HIGHLIGHTED = {"title": ("title", EXACT_FIELD["title"]), "body": ("body", EXACT_FIELD["body"])}
+Occurrences = dict[tuple[str, str], list[tuple[int, int, int]]]
+
+
+def _marked_terms(results: Any, hits: Iterable[Any]) -> dict[int, set[tuple[str, str]]]:
+    """Per hit, the (field, word) pairs it matched in the fields that get highlighted."""
+    wanted = {field for fields in _HIGHLIGHTED.values() for field in fields}
+    marked = {}
+    for result in hits:
+        pairs = result.matched_terms() if results.has_matched_terms() else []
+        marked[result.docnum] = {(fieldname, term.decode("utf-8") if isinstance(term, bytes) else term)
+                                 for fieldname, term in pairs if fieldname in wanted}
+    return marked
+
+
+def _occurrences(searcher: Searcher, marked: dict[int, set[tuple[str, str]]]) -> dict[int, Occurrences]:
+    """Per document, each matched word's (position, start, end) list, read from the stored postings.
+
+    One posting reader per word, walked forward through the documents in order,
+    rather than one per word per hit.
+    """
+    docnums_of: dict[tuple[str, str], list[int]] = {}
+    for docnum, pairs in marked.items():
+        for pair in pairs:
+            docnums_of.setdefault(pair, []).append(docnum)
+    found: dict[int, Occurrences] = {docnum: {} for docnum in marked}
+    for (fieldname, word), docnums in docnums_of.items():
+        matcher = searcher.postings(fieldname, word)
+        if not matcher.supports("characters"):
+            continue
+        for docnum in sorted(docnums):
+            matcher.skip_to(docnum)
+            if not matcher.is_active():
+                break
+            if matcher.id() == docnum:
+                found[docnum][(fieldname, word)] = matcher.value_as("characters")
+    return found
+
+
+def _hits(searcher: Searcher, results: Any, page: list[Any], phrases: dict[str, list[tuple[list[str], int]]],
+          scored: bool) -> list[Hit]:
+    occurrences = _occurrences(searcher, _marked_terms(results, page))
+    hits = []
+    for result in page:
+        document = stored_document(result.fields())
+        found = occurrences[result.docnum]
+        title = Highlight(document.title, tuple(_spans(found, _HIGHLIGHTED["title"], phrases)))
+        body_spans = _spans(found, _HIGHLIGHTED["body"], phrases)
+        hits.append(Hit(document, result.score if scored else None, title, snippet(document.body, body_spans)))
+    return hits
 
 
 def _phrases(query: wq.Query) -> dict[str, list[tuple[list[str], int]]]:
@@ -196,32 +239,19 @@ def _leaves(query: wq.Query) -> Iterable[wq.Query]:
             yield from _leaves(child)
 
 
-def _spans(searcher: Searcher, docnum: int, fieldnames: Sequence[str], matched: Iterable[tuple[str, bytes]],
+def _spans(positions: Occurrences, fieldnames: Sequence[str],
            phrases: dict[str, list[tuple[list[str], int]]]) -> list[tuple[int, int]]:
-    """Character spans of the matched words of one document, read from the stored postings."""
-    positions: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
-    for fieldname, term in matched:
-        if fieldname in fieldnames:
-            word = term.decode("utf-8") if isinstance(term, bytes) else term
-            positions[(fieldname, word)] = _characters(searcher, fieldname, word, docnum)
+    """Character spans of a document's matched words in the given fields; phrase words only where together."""
     spans: set[tuple[int, int]] = set()
     phrase_words = {(fieldname, word) for fieldname in fieldnames for words, _ in phrases.get(fieldname, [])
                     for word in words}
     for key, occurrences in positions.items():
-        if key not in phrase_words:
+        if key[0] in fieldnames and key not in phrase_words:
             spans.update((start, end) for _, start, end in occurrences)
     for fieldname in fieldnames:
         for words, slop in phrases.get(fieldname, []):
             spans.update(_phrase_spans([positions.get((fieldname, word), []) for word in words], slop))
     return _merge(sorted(spans))
-
-
-def _characters(searcher: Searcher, fieldname: str, word: str, docnum: int) -> list[tuple[int, int, int]]:
-    matcher = searcher.postings(fieldname, word)
-    matcher.skip_to(docnum)
-    if not matcher.is_active() or matcher.id() != docnum or not matcher.supports("characters"):
-        return []
-    return matcher.value_as("characters")
 
 
 def _phrase_spans(occurrences: list[list[tuple[int, int, int]]], slop: int) -> list[tuple[int, int]]:
@@ -346,12 +376,11 @@ def thread_highlights(searcher: Searcher, text: str | ParsedQuery, article_id: s
     results = searcher.search(parsed.query, limit=None, mask=_NOT_DOCUMENTS, filter=wq.Term("article_id", article_id),
                               terms=True)
     phrases = _phrases(parsed.query)
+    occurrences = _occurrences(searcher, _marked_terms(results, results))
     marked = {}
     for result in results:
         document = stored_document(result.fields())
-        matched = result.matched_terms() if results.has_matched_terms() else []
-        title_spans = _spans(searcher, result.docnum, ("title", EXACT_FIELD["title"]), matched, phrases)
-        body_spans = _spans(searcher, result.docnum, ("body", EXACT_FIELD["body"]), matched, phrases)
-        marked[document.id] = Marked(Highlight(document.title, tuple(title_spans)),
-                                     Highlight(document.body, tuple(body_spans)))
+        found = occurrences[result.docnum]
+        marked[document.id] = Marked(Highlight(document.title, tuple(_spans(found, _HIGHLIGHTED["title"], phrases))),
+                                     Highlight(document.body, tuple(_spans(found, _HIGHLIGHTED["body"], phrases))))
     return marked
