@@ -137,3 +137,19 @@ def test_export_rebuild_export_is_identical(indexed, tmp_path):
     assert indexed("export", "--index", str(rebuilt), "-o", str(second)).exit_code == 0
     assert first.read_bytes() == second.read_bytes()
     assert len(first.read_text().splitlines()) == 1
+
+
+def test_wrong_encoding_is_a_warning_and_strict_makes_it_fatal(run, tmp_path):
+    folder = tmp_path / "latin"
+    folder.mkdir()
+    text = "Über den Staat\n\nSubmitted by Jürgen on 1 May, 1998 - 10:00\n\nDer Staat und die Revolution.\n"
+    (folder / "old.txt").write_bytes(text.encode("cp1252"))
+    strict = run("index", str(folder), "--strict")
+    assert strict.exit_code == 1
+    assert "old.txt:1: not valid UTF-8 at byte 0; decoded as cp1252" in strict.output
+    assert "--strict: 2 problem(s)" in strict.output
+    assert run("search", "staat").exit_code == 1  # nothing was indexed: the index is still empty
+    relaxed = run("index", str(folder))
+    assert relaxed.exit_code == 0 and "warning:" in relaxed.output and "added: 1 articles" in relaxed.output
+    (hit,) = hits_json(run("search", "author:jurgen", "--json"))
+    assert hit["title"] == "Über den Staat"
