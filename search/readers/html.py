@@ -2,15 +2,21 @@
 
 trafilatura finds the title, the main text and usually the date; the byline and date
 lines that old sites print above the text (``By Nicole Colson | November 7, 2003 | Page 12``)
-are taken from the first lines of that text. trafilatura hands back a page's comment
-section as one undivided blob with no authors or dates, so comments are not indexed:
-the page's article is, and a Problem says that comments were left out.
+are taken from the first lines of that text.
+
+trafilatura hands back a comment section as one undivided blob with no authors or dates,
+so the thread is found with lxml instead, in the markup that Drupal, WordPress and
+schema.org microdata give it, split into comments (author, date, body, the comment each
+one answers) and cut out of the page before trafilatura sees it. A comment section in
+any other markup is left out, and a Problem says so.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -18,7 +24,7 @@ import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
-from search.readers.base import Problem, ReadError, ReadResult, build_thread
+from search.readers.base import Problem, RawComment, ReadError, ReadResult, build_thread, paragraphs
 from search.readers.dates import parse_date
 
 _MAX_CHARS = 20_000_000  # trafilatura refuses larger pages; say so instead of returning nothing
@@ -56,10 +62,11 @@ def read_html(path: Path, text: str) -> ReadResult:
     if tree is None:
         raise ReadError(path, None, "not readable as HTML")
     _unwrap_layout_tables(tree)
+    comments, comment_problems = _comment_thread(path, tree)
+    problems.extend(comment_problems)
     extracted = trafilatura.bare_extraction(
         tree,
         with_metadata=True,
-        include_comments=True,
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if extracted is None or not (extracted.text or "").strip():
@@ -84,7 +91,7 @@ def read_html(path: Path, text: str) -> ReadResult:
             Problem(path, None, "the page's comment section was left out (it cannot be split into comments)")
         )
     documents, thread_problems = build_thread(
-        path, title=title, author=author, date=when, body="\n\n".join(lines), comments=[], url=extracted.url or ""
+        path, title=title, author=author, date=when, body="\n\n".join(lines), comments=comments, url=extracted.url or ""
     )
     return ReadResult(documents, problems + thread_problems)
 
@@ -147,3 +154,249 @@ def _metadata_date(value: str | None) -> datetime | None:
         return parse_date(value)
     except ValueError:
         return None
+
+
+# Comment threads -------------------------------------------------------------------------------------------------
+
+
+def _has_class(name: str) -> str:
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+# Where CMS themes put the thread: Drupal's #comments / .comment-wrapper / section.comments,
+# WordPress's #comments / .comments-area / ol.commentlist or ol.comment-list.
+_CONTAINERS = " or ".join(
+    ["@id='comments'"]
+    + [_has_class(name) for name in ("comments", "comment-wrapper", "comments-area", "commentlist", "comment-list")]
+)
+_MICRODATA_COMMENT = "@itemscope and substring(@itemtype, string-length(@itemtype) - 7) = '/Comment'"
+_COMMENTS = f"//*[{_MICRODATA_COMMENT}] | //*[{_CONTAINERS}]//*[{_has_class('comment')}]"
+
+_AUTHOR_PATHS = [
+    ".//*[@itemprop='author']",
+    f".//*[{_has_class('fn')}]",
+    f".//*[{_has_class('comment__author')}]",
+    f".//*[{_has_class('username')}]",
+    f".//*[{_has_class('comment-author')}]",
+]
+_DATE_PATHS = [
+    ".//*[@itemprop='dateCreated' or @itemprop='datePublished']",
+    ".//time",
+    " | ".join(
+        f".//*[{_has_class(name)}]"
+        for name in (
+            "comment__time", "comment-time", "comment-date", "comment-metadata", "commentmetadata", "comment-meta",
+        )
+    ),
+]  # fmt: skip
+_SUBMITTED = f".//*[{_has_class('submitted')}]"
+_BODY_PATHS = [
+    ".//*[@itemprop='text']",
+    " | ".join(
+        f".//*[{_has_class(name)}]"
+        for name in (
+            "comment-content", "comment__content", "field-name-comment-body", "field--name-comment-body",
+            "comment-text",
+        )
+    ),
+    f".//*[{_has_class('comment-body')}]",
+    f".//*[{_has_class('content')}]",
+]  # fmt: skip
+# Inside a comment: its byline, date and links, and whatever share or vote buttons the theme adds.
+_BODY_CHROME = " | ".join(
+    [".//script", ".//style", ".//form", ".//button", ".//noscript", ".//img", ".//nav",
+     ".//*[@itemprop='author' or @itemprop='dateCreated' or @itemprop='datePublished']"]
+    + [f".//*[{_has_class(name)}]" for name in (
+        "reply", "links", "comment-reply-link", "comment-meta", "comment-metadata", "commentmetadata",
+        "comment-author", "comment__author", "comment__meta", "submitted", "username", "fn", "says", "permalink",
+        "share", "sharing", "social", "comment-actions", "indented", "children",
+    )]
+)  # fmt: skip
+_CHROME_LINE = re.compile(
+    r"^(?:reply|permalink|report(?: abuse)?|flag|like|share|edit|delete|quote"
+    r"|(?:log in|login|register)(?: or register)? to (?:post comments|reply))$",
+    re.IGNORECASE,
+)
+_COMMENT_LINKS = ("comment_forbidden", "comment-add", "comment-comments", "comment-new-comments")
+_SUBMITTED_TEXT = re.compile(r"^(?:Submitted\s+)?by\s+(?P<name>.+?)\s+on\s+(?P<date>.+?)\.?$", re.IGNORECASE)
+_SAYS = re.compile(r"\s*says:?$", re.IGNORECASE)
+_BLOCKS = {"p", "div", "blockquote", "li", "ul", "ol", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+           "article", "table", "tr", "dl", "dt", "dd", "figure", "figcaption", "header", "footer"}  # fmt: skip
+
+
+@dataclass
+class _Found:
+    author: str
+    dates: list[str]
+    body: str
+
+
+def _comment_thread(path: Path, tree: HtmlElement) -> tuple[list[RawComment], list[Problem]]:
+    """Split the page's comment thread into comments and remove it from ``tree``.
+
+    A comment answers the comment it sits inside (WordPress ``ul.children``, nested
+    microdata) or, in Drupal, the comment just before the ``div.indented`` holding it.
+    """
+    matched = tree.xpath(_COMMENTS)
+    if not matched:
+        return [], []
+    members = set(matched)
+    found: dict[HtmlElement, _Found] = {}
+    stand_in: dict[HtmlElement, HtmlElement] = {}  # a wrapper (li around article.comment) -> the comment inside
+    for element in matched:
+        author, dates = _author(element, members), _dates(element, members)
+        if not author and not dates and any(_owner(other, members) is element for other in matched):
+            continue
+        found[element] = _Found(author, dates, _body(element, members))
+    for element in matched:
+        if element not in found:
+            inner = next((other for other in matched if other in found and _owner(other, members) is element), None)
+            if inner is not None:
+                stand_in[element] = inner
+    found = {element: item for element, item in found.items() if item.author or item.dates or item.body}
+    if not found:
+        return [], []
+
+    comments: list[RawComment] = []
+    problems: list[Problem] = []
+    index_of: dict[HtmlElement, int] = {}
+    for element, item in found.items():
+        line = element.sourceline
+        who = item.author or "an anonymous commenter"
+        if not item.author:
+            problems.append(Problem(path, line, "comment has no author; indexed without one"))
+        when = None
+        for text in item.dates:
+            try:
+                when = parse_date(text)
+                break
+            except ValueError:
+                continue
+        if when is None:
+            reason = f"unreadable date {item.dates[0]!r}" if item.dates else "no date"
+            problems.append(Problem(path, line, f"comment by {who} has {reason}; indexed without a date"))
+        parent = _parent(element, members, stand_in)
+        reply_to = index_of.get(parent) if parent is not None else None
+        index_of[element] = len(comments)
+        comments.append(RawComment(item.author, when, item.body, reply_to, line))
+
+    _remove_thread(tree, list(found), members)
+    return comments, problems
+
+
+def _owner(node: HtmlElement, members: set[HtmlElement]) -> HtmlElement | None:
+    """The comment a node belongs to: its nearest enclosing comment element."""
+    return next((ancestor for ancestor in node.iterancestors() if ancestor in members), None)
+
+
+def _own(element: HtmlElement, members: set[HtmlElement], xpath: str) -> list[HtmlElement]:
+    """What ``xpath`` finds in this comment and not in the replies nested inside it."""
+    return [node for node in element.xpath(xpath) if _owner(node, members) is element and node not in members]
+
+
+def _text(node: HtmlElement) -> str:
+    return " ".join(node.text_content().split())
+
+
+def _author(element: HtmlElement, members: set[HtmlElement]) -> str:
+    for xpath in _AUTHOR_PATHS:
+        for node in _own(element, members, xpath):
+            names = node.xpath(".//*[@itemprop='name']") if node.get("itemscope") is not None else []
+            name = _SAYS.sub("", _text(names[0] if names else node)).strip()
+            if name:
+                return name
+    for node in _own(element, members, _SUBMITTED):
+        submitted = _SUBMITTED_TEXT.match(_text(node))
+        if submitted:
+            return submitted["name"]
+    return ""
+
+
+def _dates(element: HtmlElement, members: set[HtmlElement]) -> list[str]:
+    """Every date the comment shows, machine-readable attributes first."""
+    dates: list[str] = []
+    for xpath in _DATE_PATHS:
+        for node in _own(element, members, xpath):
+            dates.extend(value for value in (node.get("datetime"), node.get("content"), _text(node)) if value)
+            dates.extend(_text(link) for link in node.iter("a"))  # "5 January 2010 at 3:45 pm (Edit)"
+    for node in _own(element, members, _SUBMITTED):
+        submitted = _SUBMITTED_TEXT.match(_text(node))
+        dates.append(submitted["date"] if submitted else _text(node))
+    return [value.strip() for value in dates if value.strip()]
+
+
+def _body(element: HtmlElement, members: set[HtmlElement]) -> str:
+    """The comment's text in paragraphs, without its byline, links and buttons or the replies to it."""
+    source = next((nodes[0] for xpath in _BODY_PATHS if (nodes := _own(element, members, xpath))), element)
+    body = copy.deepcopy(source)
+    body.tail = None
+    nested = f"{_MICRODATA_COMMENT} or {_has_class('comment')}"
+    for node in body.xpath(f".//*[{nested}] | {_BODY_CHROME}"):
+        if node.getparent() is not None:
+            node.drop_tree()
+    return paragraphs([line for line in _lines(body) if not _CHROME_LINE.match(line)])
+
+
+def _lines(element: HtmlElement) -> list[str]:
+    """Text with a blank line between blocks and a line break for each ``<br>``."""
+    lines: list[str] = []
+    current: list[str] = []
+
+    def end_line(blank: bool) -> None:
+        text = " ".join("".join(current).split())
+        current.clear()
+        if text:
+            lines.append(text)
+        if blank and lines and lines[-1]:
+            lines.append("")
+
+    def walk(node: HtmlElement) -> None:
+        if not isinstance(node.tag, str):  # an HTML comment or processing instruction
+            return
+        block = node.tag in _BLOCKS
+        if block:
+            end_line(True)
+        if node.tag == "br":
+            end_line(False)
+        elif node.text:
+            current.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                current.append(child.tail)
+        if block:
+            end_line(True)
+
+    walk(element)
+    end_line(False)
+    return lines
+
+
+def _parent(element: HtmlElement, members: set[HtmlElement], stand_in: dict) -> HtmlElement | None:
+    for ancestor in element.iterancestors():
+        if ancestor in members and stand_in.get(ancestor) is not element:  # not the wrapper of this comment
+            return stand_in.get(ancestor, ancestor)
+        if "indented" in (ancestor.get("class") or "").split():
+            before = ancestor.getprevious()
+            while before is not None and before not in members:
+                before = before.getprevious()
+            if before is not None:
+                return stand_in.get(before, before)
+    return None
+
+
+def _remove_thread(tree: HtmlElement, comments: list[HtmlElement], members: set[HtmlElement]) -> None:
+    """Cut the thread out of the page: its outermost container, or each top-level comment if it has none."""
+    targets: list[HtmlElement] = []
+    for element in comments:
+        containers = element.xpath(f"ancestor::*[{_CONTAINERS}][not(self::body or self::html or self::main)]")
+        target = containers[0] if containers else element
+        while not containers and (owner := _owner(target, members)) is not None:
+            target = owner
+        if target not in targets:
+            targets.append(target)
+    # Drupal's "Log in to post comments" / "Add new comment" links under the article itself.
+    targets.extend(tree.xpath(" | ".join(f"//li[{_has_class(name)}]" for name in _COMMENT_LINKS)))
+    for target in targets:
+        if target.getparent() is not None:
+            target.drop_tree()
