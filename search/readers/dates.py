@@ -48,3 +48,11 @@ def _naive(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value
     return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def date_or_none(text: str | None) -> datetime | None:
+    """``parse_date`` for places where a missing date is expected, not a problem to report."""
+    try:
+        return parse_date(text) if text else None
+    except ValueError:
+        return None

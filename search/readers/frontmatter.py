@@ -17,7 +17,7 @@ import frontmatter
 import yaml
 
 from search.readers.base import Problem, ReadError, ReadResult, build_thread, paragraphs
-from search.readers.dates import parse_date
+from search.readers.dates import date_or_none, parse_date
 
 _HEADING = re.compile(r"^\|?\s*(?P<level>#{1,6})\s+(?P<text>.+?)\s*(?:#+\s*)?\|?\s*$")
 _RULE = re.compile(r"^(?:[-*_]\s*){3,}$")
@@ -159,10 +159,7 @@ def _heading_date(text: str) -> datetime | None:
     inner = text.strip().strip("()[]").strip()
     if len(inner) > 40 or not re.search(r"\d{4}", inner):
         return None
-    try:
-        return parse_date(inner)
-    except ValueError:
-        return None
+    return date_or_none(inner)
 
 
 def _looks_like_name(text: str) -> bool:

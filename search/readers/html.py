@@ -25,7 +25,7 @@ from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
 from search.readers.base import Problem, RawComment, ReadError, ReadResult, build_thread, paragraphs
-from search.readers.dates import parse_date
+from search.readers.dates import date_or_none, parse_date
 
 _MAX_CHARS = 20_000_000  # trafilatura refuses larger pages; say so instead of returning nothing
 _BYLINE = re.compile(
@@ -83,7 +83,7 @@ def read_html(path: Path, text: str) -> ReadResult:
     author = (extracted.author or "").strip() or author
     if not author:
         problems.append(Problem(path, None, "no byline found; indexed without an author"))
-    when = line_date or _metadata_date(extracted.date)
+    when = line_date or date_or_none(extracted.date)
     if when is None:
         problems.append(Problem(path, None, "no date found in the page; indexed without a date"))
     if (extracted.comments or "").strip():
@@ -141,19 +141,7 @@ def _line_date(line: str) -> datetime | None:
     spanish = _SPANISH_DATE.match(text)
     if spanish and spanish[2].lower() in _SPANISH_MONTHS:
         text = f"{spanish[1] or 1} {_SPANISH_MONTHS[spanish[2].lower()]} {spanish[3]}"
-    try:
-        return parse_date(text)
-    except ValueError:
-        return None
-
-
-def _metadata_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return parse_date(value)
-    except ValueError:
-        return None
+    return date_or_none(text)
 
 
 # Comment threads -------------------------------------------------------------------------------------------------
