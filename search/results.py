@@ -123,15 +123,14 @@ def search(
     """One page of hits for a query; raises QueryError for a query that cannot be understood."""
     started = time.perf_counter()
     parsed = text if isinstance(text, ParsedQuery) else parse(text)
-    options: dict[str, Any] = {"mask": _NOT_DOCUMENTS, "terms": True}
+    options: dict[str, Any] = {"mask": _NOT_DOCUMENTS, "filter": filters.query()}
     if sort != "relevance":
         options["sortedby"] = sorting.FieldFacet("date", reverse=sort == "newest")
     if facets:
         options["groupedby"] = {name: sorting.FieldFacet(fieldname, maptype=sorting.Count)
                                 for name, fieldname in _FACET_FIELDS.items()}
-    results = searcher.search_page(_restricted(parsed.query, filters), max(page, 1), pagelen=pagelen, **options)
-    phrases = _phrases(parsed.query)
-    hits = _hits(searcher, results.results, list(results), phrases, sort == "relevance")
+    results = searcher.search_page(parsed.query, max(page, 1), pagelen=pagelen, **options)
+    hits = _hits(searcher, parsed.query, list(results), sort == "relevance")
     page_result = SearchPage(parsed.text, len(results), results.pagenum, pagelen, hits,
                              _facet_counts(results.results) if facets else {})
     if suggestions:
@@ -140,19 +139,11 @@ def search(
     return page_result
 
 
-def _restricted(query: wq.Query, filters: Filters) -> wq.Query:
-    """The query narrowed by the filters as a zero-score clause, not Whoosh's ``filter=``:
-    with ``terms=True`` and a page limit, Whoosh counts a filtered result as if unfiltered.
-    """
-    narrowing = filters.query()
-    return query if narrowing is None else wq.And([query, wq.ConstantScoreQuery(narrowing, 0.0)])
-
-
 def _better_spelling(searcher: Searcher, text: str, total: int, filters: Filters) -> str | None:
     corrected = suggest(searcher, text)
     if corrected is None or corrected == text:
         return None
-    better = searcher.search(_restricted(parse(corrected).query, filters), limit=1, mask=_NOT_DOCUMENTS)
+    better = searcher.search(parse(corrected).query, limit=1, mask=_NOT_DOCUMENTS, filter=filters.query())
     return corrected if len(better) > total else None
 
 
@@ -172,33 +163,41 @@ _HIGHLIGHTED = {"title": ("title", EXACT_FIELD["title"]), "body": ("body", EXACT
 Occurrences = dict[tuple[str, str], list[tuple[int, int, int]]]
 
 
-def _marked_terms(results: Any, hits: Iterable[Any]) -> dict[int, set[tuple[str, str]]]:
-    """Per hit, the (field, word) pairs it matched in the fields that get highlighted."""
+_MAX_EXPANSIONS = 200
+
+
+def _highlight_terms(searcher: Searcher, query: wq.Query) -> set[tuple[str, str]]:
+    """The indexed (field, word) pairs a query can match in highlighted fields, wildcards expanded.
+
+    Found once per page from the query itself rather than by Whoosh's per-match term
+    tracking (``terms=True``), which slows every search and miscounts filtered results.
+    Negated words are left out: they never match a shown hit.
+    """
     wanted = {field for fields in _HIGHLIGHTED.values() for field in fields}
-    marked = {}
-    for result in hits:
-        pairs = result.matched_terms() if results.has_matched_terms() else []
-        marked[result.docnum] = {(fieldname, term.decode("utf-8") if isinstance(term, bytes) else term)
-                                 for fieldname, term in pairs if fieldname in wanted}
-    return marked
+    reader = searcher.reader()
+    pairs: set[tuple[str, str]] = set()
+    for leaf in _leaves(query):
+        if getattr(leaf, "fieldname", None) not in wanted:
+            continue
+        expanded = sorted(leaf.existing_terms(reader, expand=True))[:_MAX_EXPANSIONS]
+        pairs.update((fieldname, term.decode("utf-8") if isinstance(term, bytes) else term)
+                     for fieldname, term in expanded)
+    return pairs
 
 
-def _occurrences(searcher: Searcher, marked: dict[int, set[tuple[str, str]]]) -> dict[int, Occurrences]:
+def _occurrences(searcher: Searcher, query: wq.Query, docnums: Iterable[int]) -> dict[int, Occurrences]:
     """Per document, each matched word's (position, start, end) list, read from the stored postings.
 
     One posting reader per word, walked forward through the documents in order,
     rather than one per word per hit.
     """
-    docnums_of: dict[tuple[str, str], list[int]] = {}
-    for docnum, pairs in marked.items():
-        for pair in pairs:
-            docnums_of.setdefault(pair, []).append(docnum)
-    found: dict[int, Occurrences] = {docnum: {} for docnum in marked}
-    for (fieldname, word), docnums in docnums_of.items():
+    ordered = sorted(docnums)
+    found: dict[int, Occurrences] = {docnum: {} for docnum in ordered}
+    for fieldname, word in _highlight_terms(searcher, query):
         matcher = searcher.postings(fieldname, word)
         if not matcher.supports("characters"):
             continue
-        for docnum in sorted(docnums):
+        for docnum in ordered:
             matcher.skip_to(docnum)
             if not matcher.is_active():
                 break
@@ -207,9 +206,9 @@ def _occurrences(searcher: Searcher, marked: dict[int, set[tuple[str, str]]]) ->
     return found
 
 
-def _hits(searcher: Searcher, results: Any, page: list[Any], phrases: dict[str, list[tuple[list[str], int]]],
-          scored: bool) -> list[Hit]:
-    occurrences = _occurrences(searcher, _marked_terms(results, page))
+def _hits(searcher: Searcher, query: wq.Query, page: list[Any], scored: bool) -> list[Hit]:
+    occurrences = _occurrences(searcher, query, (result.docnum for result in page))
+    phrases = _phrases(query)
     hits = []
     for result in page:
         document = stored_document(result.fields())
@@ -373,10 +372,9 @@ def thread_highlights(searcher: Searcher, text: str | ParsedQuery, article_id: s
     A thread page shows whole bodies, which a snippet's window would cut; raises QueryError like ``search``.
     """
     parsed = text if isinstance(text, ParsedQuery) else parse(text)
-    results = searcher.search(parsed.query, limit=None, mask=_NOT_DOCUMENTS, filter=wq.Term("article_id", article_id),
-                              terms=True)
+    results = searcher.search(parsed.query, limit=None, mask=_NOT_DOCUMENTS, filter=wq.Term("article_id", article_id))
     phrases = _phrases(parsed.query)
-    occurrences = _occurrences(searcher, _marked_terms(results, results))
+    occurrences = _occurrences(searcher, parsed.query, (result.docnum for result in results))
     marked = {}
     for result in results:
         document = stored_document(result.fields())
