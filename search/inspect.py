@@ -36,7 +36,7 @@ def stats(index_dir: Path) -> IndexStats:
 
 
 def _date_edge(searcher: Searcher, reverse: bool) -> datetime | None:
-    hits = searcher.search(wq.NumericRange("date", None, None), limit=1, sortedby="date", reverse=reverse)
+    hits = searcher.search(wq.Prefix("date", "y"), limit=1, sortedby="date", reverse=reverse)
     return hits[0]["date"] if hits else None
 
 

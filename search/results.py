@@ -194,9 +194,9 @@ def _occurrences(searcher: Searcher, query: wq.Query, docnums: Iterable[int]) ->
     ordered = sorted(docnums)
     found: dict[int, Occurrences] = {docnum: {} for docnum in ordered}
     for fieldname, word in _highlight_terms(searcher, query):
-        matcher = searcher.postings(fieldname, word)
-        if not matcher.supports("characters"):
+        if not searcher.schema[fieldname].format.supports("characters"):
             continue
+        matcher = searcher.postings(fieldname, word)
         for docnum in ordered:
             matcher.skip_to(docnum)
             if not matcher.is_active():

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from whoosh import query
 from whoosh.analysis import Composable, Token
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Characters
@@ -195,6 +197,101 @@ def _text_field(analyzer: WordAnalyzer, **options: Any) -> TEXT:
     return field
 
 
+class CalendarDate(DATETIME):
+    """A date indexed as its year, month and day terms (``y2011``, ``m2011-10``, ``d2011-10-21``).
+
+    A range then becomes a few term ranges (whole years in the middle, months
+    and days at the edges) instead of Whoosh's numeric tiers, which expand to
+    thousands of terms. Sorting still uses DATETIME's column.
+    """
+
+    def index(self, value: datetime, **kwargs: Any):
+        day = value.date()
+        for term in (_year_term(day), _month_term(day), _day_term(day)):
+            yield term.encode("ascii"), 1, 1.0, b""
+
+    def to_bytes(self, value: Any, shift: int = 0) -> bytes:
+        if isinstance(value, str) and value[:1] in "ymd":
+            return value.encode("ascii")
+        return super().to_bytes(value, shift)
+
+    def parse_query(self, fieldname: str, qstring: str, boost: float = 1.0) -> query.Query:
+        parts = qstring.strip().split("-")
+        prefix = "ymd"[len(parts) - 1] if 1 <= len(parts) <= 3 else None
+        try:
+            first, last = _period(qstring)
+        except ValueError as error:
+            return query.error_query(str(error))
+        term = {"y": _year_term, "m": _month_term, "d": _day_term}[prefix or "d"](first)
+        return query.Term(fieldname, term, boost=boost) if first <= last else query.NullQuery
+
+    def parse_range(self, fieldname: str, start: str | None, end: str | None, startexcl: bool, endexcl: bool,
+                    boost: float = 1.0) -> query.Query:
+        try:
+            first = _period(start)[0] if start else date(1, 1, 1)
+            last = _period(end)[1] if end else date(9999, 12, 31)
+        except ValueError as error:
+            return query.error_query(str(error))
+        pieces = [query.TermRange(fieldname, low, high, boost=boost) for low, high in calendar_cover(first, last)]
+        return query.Or(pieces) if pieces else query.NullQuery
+
+
+def _year_term(day: date) -> str:
+    return f"y{day.year:04d}"
+
+
+def _month_term(day: date) -> str:
+    return f"m{day.year:04d}-{day.month:02d}"
+
+
+def _day_term(day: date) -> str:
+    return f"d{day.isoformat()}"
+
+
+def _period(text: str) -> tuple[date, date]:
+    """The first and last day of ``2011``, ``2011-10`` or ``2011-10-21``."""
+    parts = [int(part) for part in text.strip().split("-")]
+    if len(parts) == 1:
+        return date(parts[0], 1, 1), date(parts[0], 12, 31)
+    if len(parts) == 2:
+        return date(parts[0], parts[1], 1), _month_end(date(parts[0], parts[1], 1))
+    if len(parts) == 3:
+        day = date(*parts)
+        return day, day
+    raise ValueError(f"not a date: {text!r}")
+
+
+def _month_end(day: date) -> date:
+    if day.month == 12:
+        return date(day.year, 12, 31)
+    return date(day.year, day.month + 1, 1) - timedelta(days=1)
+
+
+def calendar_cover(first: date, last: date) -> list[tuple[str, str]]:
+    """The fewest (low, high) term ranges of days, months and years covering ``first`` to ``last``.
+
+    Greedy from the start: whole years where a year starts and fits, else whole
+    months within the year, else days within the month.
+    """
+    pieces: list[tuple[str, str]] = []
+    while first <= last:
+        if (first.month, first.day) == (1, 1) and date(first.year, 12, 31) <= last:
+            end_year = last.year if (last.month, last.day) == (12, 31) else last.year - 1
+            pieces.append((_year_term(first), f"y{end_year:04d}"))
+            edge = date(end_year, 12, 31)
+        elif first.day == 1 and _month_end(first) <= last:
+            edge = last if last == _month_end(last) else date(last.year, last.month, 1) - timedelta(days=1)
+            edge = min(edge, date(first.year, 12, 31))
+            pieces.append((_month_term(first), _month_term(edge)))
+        else:
+            edge = min(last, _month_end(first))
+            pieces.append((_day_term(first), _day_term(edge)))
+        if edge == date.max:
+            break
+        first = edge + timedelta(days=1)
+    return pieces
+
+
 STEMMED = WordAnalyzer(stem=True)
 EXACT = WordAnalyzer(stem=False)
 AUTHOR = AuthorAnalyzer()
@@ -219,7 +316,7 @@ def build_schema() -> Schema:
         body_exact=_text_field(EXACT, spelling=True),
         author=TEXT(analyzer=AUTHOR, stored=True),
         author_name=ID(sortable=True),
-        date=DATETIME(stored=True, sortable=True),
+        date=CalendarDate(stored=True, sortable=True),
         year=NUMERIC(sortable=True),
         tags=KEYWORD(stored=True, commas=True, lowercase=True),
         url=STORED,

@@ -36,10 +36,21 @@ def test_or_and_parentheses():
         "((title:serg OR body:serg OR title:trotski OR body:trotski) AND (title:lenin OR body:lenin))")
 
 
-@pytest.mark.parametrize("text", ["date:2011", "date:2011-10", "date:2011-10-21", "date:[2011-10-20 to 2011-10-22]",
-                                  "date:>2011-10-21", "date:<=2011", "date:[2011 to]"])
-def test_dates_become_ranges(text):
-    assert str(parse(text).query).startswith("date:[")
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("date:2011", "date:y2011"),
+        ("date:2011-10", "date:m2011-10"),
+        ("date:2011-10-21", "date:d2011-10-21"),
+        ("date:[2011-10-20 to 2011-10-22]", "date:[d2011-10-20 TO d2011-10-22]"),
+        ("date:>2011-10-21",
+         "(date:[d2011-10-22 TO d2011-10-31] OR date:[m2011-11 TO m2011-12] OR date:[y2012 TO y9999])"),
+        ("date:<=2011", "date:[y0001 TO y2011]"),
+        ("date:[2011 to]", "date:[y2011 TO y9999]"),
+    ],
+)
+def test_dates_become_calendar_terms(text, expected):
+    assert str(parse(text).query) == expected
 
 
 def test_a_hyphenated_date_is_not_a_negation():

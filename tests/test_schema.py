@@ -1,8 +1,10 @@
 """The analyzers: folding, stemming, exact words, author names, and pickling."""
 
 import pickle
+import random
+from datetime import date, timedelta
 
-from search.schema import AUTHOR, EXACT, STEMMED, build_schema
+from search.schema import AUTHOR, EXACT, STEMMED, build_schema, calendar_cover
 
 
 def texts(analyzer, value, **kwargs):
@@ -35,3 +37,26 @@ def test_schema_pickles_without_the_stemmer():
     texts(schema["body"].analyzer, "stemming loads the stemmer")
     restored = pickle.loads(pickle.dumps(schema))
     assert texts(restored["body"].analyzer, "democracies") == ["democraci"]
+
+
+def _days_covered(pieces, first, last):
+    """Every day near the range whose year, month or day term falls in one of the pieces."""
+    covered, day = set(), first - timedelta(days=40)
+    while day <= last + timedelta(days=40):
+        terms = (f"y{day.year:04d}", f"m{day.year:04d}-{day.month:02d}", f"d{day.isoformat()}")
+        if any(low <= term <= high for low, high in pieces for term in terms if term[0] == low[0]):
+            covered.add(day)
+        day += timedelta(days=1)
+    return covered
+
+
+def test_calendar_cover_is_exact_and_small():
+    chance = random.Random(7)
+    for _ in range(200):
+        first = date(1990, 1, 1) + timedelta(days=chance.randrange(12000))
+        if chance.random() < 0.3:
+            first = first.replace(day=1)
+        last = first + timedelta(days=chance.choice([0, 1, 29, 30, 31, 59, 364, 365, 730, 4000]))
+        pieces = calendar_cover(first, last)
+        assert len(pieces) <= 5
+        assert _days_covered(pieces, first, last) == {first + timedelta(days=n) for n in range((last - first).days + 1)}
