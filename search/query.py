@@ -21,7 +21,7 @@ from whoosh.qparser.plugins import FuzzyTermPlugin, PhrasePlugin, PrefixPlugin, 
 from whoosh.searching import Searcher
 
 from search.documents import KINDS
-from search.schema import EXACT, EXACT_FIELD, build_schema, fold
+from search.schema import EXACT_FIELD, build_schema, fold
 
 FIELD_NAMES = {"author": "author", "title": "title", "kind": "kind", "date": "date", "tags": "tags", "tag": "tags",
                "id": "id", "article": "article_id"}
@@ -166,18 +166,28 @@ def words_of(text: str) -> list[str]:
             if word not in {"AND", "OR", "NOT"}]
 
 
+_RARE = 2  # a word in at most this many documents may be a misspelling ...
+_COMMONER = 10  # ... of a close word in at least this many times as many
+
+
 def suggest(searcher: Searcher, text: str) -> str | None:
-    """The query with unknown words replaced by the closest indexed words, or None if none is unknown."""
-    corrector = searcher.corrector(EXACT_FIELD["body"])
+    """The query with unknown or rare words replaced by a much commoner close word; None when nothing changes.
+
+    Candidates share the first letter and lie within one edit (two for words of
+    six letters or more), which keeps the walk through the word list short.
+    """
+    field = EXACT_FIELD["body"]
+    corrector = searcher.corrector(field)
     reader = searcher.reader()
-    corrected = text.translate(_QUOTES)
-    changed = False
+    corrected, changed = text.translate(_QUOTES), False
     for word in words_of(text):
         folded = fold(word)
-        if folded in EXACT.terms(folded) and reader.doc_frequency(EXACT_FIELD["body"], folded) > 0:
+        frequency = reader.doc_frequency(field, folded)
+        if frequency > _RARE:
             continue
-        suggestions = corrector.suggest(folded, limit=1, maxdist=2)
-        if suggestions:
-            corrected = re.sub(rf"(?<![\w:]){re.escape(word)}(?!\w)", suggestions[0], corrected, count=1)
+        candidates = corrector.suggest(folded, limit=3, maxdist=2 if len(folded) > 5 else 1, prefix=1)
+        best = max(candidates, key=lambda candidate: reader.doc_frequency(field, candidate), default=None)
+        if best and best != folded and reader.doc_frequency(field, best) >= max(1, frequency * _COMMONER):
+            corrected = re.sub(rf"(?<![\w:]){re.escape(word)}(?!\w)", best, corrected, count=1)
             changed = True
     return corrected if changed else None

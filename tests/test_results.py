@@ -142,3 +142,11 @@ def test_a_filtered_total_is_exact_even_with_a_short_page(built):
     for facets in (True, False):
         page = search(built, "strike", pagelen=1, filters=Filters(kinds=("article",)), facets=facets)
         assert page.total == 30 and page.pages == 30
+
+
+def test_a_rare_misspelling_suggests_the_common_word(tmp_path, write_archive):
+    write_archive("many.jsonl", many_articles(12) + [article("Typo", "Ada Byron", "2004-01-01", "A strkie began.")])
+    index_paths(tmp_path / "typo-index", [tmp_path / "archive"])
+    searcher = IndexHandle(tmp_path / "typo-index").searcher()
+    page = search(searcher, "strkie")
+    assert page.total == 1 and page.suggestion == "strike"
