@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -22,6 +23,7 @@ from whoosh import query
 from whoosh.analysis import Composable, Token
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Characters
+from whoosh.system import _INT_SIZE, pack_uint, unpack_uint
 
 from search.documents import Document
 
@@ -176,9 +178,12 @@ def _camel_parts(word: str) -> list[tuple[str, int]]:
 
 
 class FastCharacters(Characters):
-    """Whoosh's Characters format, fed from ``WordAnalyzer.occurrences`` when indexing.
+    """Whoosh's Characters format, fed from ``WordAnalyzer.occurrences`` and packed as arrays.
 
-    Encoded postings are byte-for-byte what Characters writes, so reading is unchanged.
+    A posting holds its occurrence count, then the positions, start and end
+    offsets as three arrays of unsigned ints instead of a pickled tuple per
+    occurrence: a phrase check reads the positions, and a snippet the offsets,
+    with one C-level copy.
     """
 
     def word_values(self, value: str, analyzer: Any, **kwargs: Any):
@@ -189,6 +194,26 @@ class FastCharacters(Characters):
         encode = self.encode
         for term, occurrences in analyzer.occurrences(value).items():
             yield term, len(occurrences), len(occurrences) * boost, encode(occurrences)
+
+    def encode(self, occurrences: list[tuple[int, int, int]]) -> bytes:
+        positions, starts, ends = zip(*occurrences, strict=True)
+        return pack_uint(len(occurrences)) + array("I", positions + starts + ends).tobytes()
+
+    def _numbers(self, value: bytes, thirds: int) -> tuple[int, array]:
+        count = unpack_uint(value[:_INT_SIZE])[0]
+        numbers = array("I")
+        numbers.frombytes(value[_INT_SIZE:_INT_SIZE + thirds * count * numbers.itemsize])
+        return count, numbers
+
+    def decode_positions(self, value: bytes) -> list[int]:
+        return self._numbers(value, 1)[1].tolist()
+
+    def decode_characters(self, value: bytes) -> list[tuple[int, int, int]]:
+        count, numbers = self._numbers(value, 3)
+        return list(zip(numbers[:count], numbers[count:2 * count], numbers[2 * count:], strict=True))
+
+    def combine(self, values: list[bytes]) -> bytes:
+        return self.encode(sorted({item for value in values for item in self.decode_characters(value)}))
 
 
 def _text_field(analyzer: WordAnalyzer, **options: Any) -> TEXT:
