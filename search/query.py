@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from whoosh import qparser, query
+from whoosh import matching, qparser, query
 from whoosh.qparser import syntax
 from whoosh.qparser.plugins import FuzzyTermPlugin, PhrasePlugin, PrefixPlugin, WildcardPlugin
 from whoosh.searching import Searcher
@@ -59,7 +60,7 @@ def parse(text: str) -> ParsedQuery:
     parsed = _parser().parse(_strict_date_bounds(normalized))
     if parsed is query.NullQuery:
         raise QueryError("nothing to search for: the query has only very common words or operators")
-    return ParsedQuery(normalized, parsed)
+    return ParsedQuery(normalized, parsed.accept(_exact_phrase))
 
 
 _STRICT_DATE = re.compile(r"(?i)\bdate:([<>])(?!=)(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
@@ -81,6 +82,91 @@ def _strict_date_bounds(text: str) -> str:
         return f"date:[{edge} to]" if relation == ">" else f"date:[to {edge}]"
 
     return _STRICT_DATE.sub(bound, text)
+
+
+def _exact_phrase(node: query.Query) -> query.Query:
+    if type(node) is query.Phrase and node.slop <= 1 and node.fieldname in EXACT_FIELD.values():
+        return ExactPhrase(node.fieldname, node.words, boost=node.boost, char_ranges=node.char_ranges)
+    return node
+
+
+class ExactPhrase(query.Phrase):
+    """Words next to each other, checked on the postings' packed positions.
+
+    Whoosh's own phrase matcher builds a Span object per word occurrence and is
+    several times slower; this one intersects the words' postings and keeps a
+    document only when the positions line up.
+    """
+
+    def matcher(self, searcher: Searcher, context: object = None) -> matching.Matcher:
+        reader = searcher.reader()
+        if len(self.words) < 2 or any((self.fieldname, word) not in reader for word in self.words):
+            return super().matcher(searcher, context)
+        found = _PhraseMatcher(lambda: [query.Term(self.fieldname, word).matcher(searcher, context)
+                                        for word in self.words])
+        return matching.WrappingMatcher(found, boost=self.boost) if self.boost != 1.0 else found
+
+
+class _PhraseMatcher(matching.WrappingMatcher):
+    """The documents of ``child``, the intersection of ``words``, where the words' positions follow one another.
+
+    Whenever the intersection stands on a document, every word's matcher stands on it too.
+    """
+
+    def __init__(self, make_words: Callable[[], list[matching.Matcher]]) -> None:
+        self._make_words = make_words
+        self._words = make_words()
+        together = self._words[0]
+        for word in self._words[1:]:
+            together = matching.IntersectionMatcher(together, word)
+        super().__init__(together)
+        self._settle()
+
+    def _in_order_here(self) -> bool:
+        starts: set[int] | None = None
+        for offset, word in enumerate(self._words):
+            shifted = {position - offset for position in word.value_as("positions")}
+            starts = shifted if starts is None else starts & shifted
+            if not starts:
+                return False
+        return True
+
+    def _settle(self) -> None:
+        while self.child.is_active() and not self._in_order_here():
+            self.child.next()
+
+    def next(self) -> None:
+        self.child.next()
+        self._settle()
+
+    def skip_to(self, docnum: int) -> None:
+        self.child.skip_to(docnum)
+        self._settle()
+
+    def all_ids(self):
+        while self.is_active():
+            yield self.id()
+            self.next()
+
+    def copy(self) -> _PhraseMatcher:
+        twin = _PhraseMatcher(self._make_words)
+        if self.is_active():
+            twin.skip_to(self.id())
+        return twin
+
+    def reset(self) -> None:
+        self.child.reset()
+        for word in self._words:
+            word.reset()
+        self._settle()
+
+    def skip_to_quality(self, minquality: float) -> int:
+        skipped = self.child.skip_to_quality(minquality)
+        self._settle()
+        return skipped
+
+    def replace(self, minquality: float = 0) -> matching.Matcher:
+        return self if self.is_active() else matching.NullMatcher()
 
 
 def _check_balance(text: str) -> None:

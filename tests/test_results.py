@@ -3,8 +3,10 @@
 from datetime import datetime
 
 import pytest
+from whoosh import query as wq
 
 from search.indexer import index_paths
+from search.query import ExactPhrase, parse
 from search.results import Filters, all_documents, group_by_article, search, snippet, thread
 from search.store import IndexHandle
 from tests.conftest import article, many_articles
@@ -150,3 +152,14 @@ def test_a_rare_misspelling_suggests_the_common_word(tmp_path, write_archive):
     searcher = IndexHandle(tmp_path / "typo-index").searcher()
     page = search(searcher, "strkie")
     assert page.total == 1 and page.suggestion == "strike"
+
+
+@pytest.mark.parametrize("text", ['"the general strike"', '"essay number 7"', '"general the"', '"on the strike"',
+                                  '"I disagree" OR "second paragraph"', 'reply "on the strike"'])
+def test_exact_phrases_match_what_whooshs_phrase_matches(built, text):
+    fast = parse(text).query
+    reference = fast.accept(lambda node: wq.Phrase(node.fieldname, node.words)
+                            if isinstance(node, ExactPhrase) else node)
+    expected = set(built.docs_for_query(reference))
+    assert set(built.docs_for_query(fast)) == expected
+    assert search(built, text, pagelen=3).total == len(expected)
