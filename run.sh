@@ -12,7 +12,7 @@ if [ ! -x .venv/bin/essays ] || [ pyproject.toml -nt .venv/.installed ]; then
   touch .venv/.installed
 fi
 index_dir="${ESSAYS_INDEX:-index}"
-if ! .venv/bin/essays stats --index "$index_dir" >/dev/null 2>&1; then
+if ! .venv/bin/essays stats --index "$index_dir" 2>/dev/null | grep -q '^articles: [1-9]'; then
   .venv/bin/essays index seeds --index "$index_dir"
 fi
 if [ $# -eq 0 ]; then set -- serve; fi
