@@ -17,7 +17,7 @@ from whoosh import sorting
 from whoosh.searching import Searcher
 
 from search.documents import Document
-from search.query import ParsedQuery, parse, suggest
+from search.query import ParsedQuery, QueryError, parse, suggest
 from search.schema import EXACT_FIELD, SOURCE_KIND, stored_document
 
 Sort = Literal["relevance", "newest", "oldest"]
@@ -143,8 +143,12 @@ def _better_spelling(searcher: Searcher, text: str, total: int, filters: Filters
     corrected = suggest(searcher, text)
     if corrected is None or corrected == text:
         return None
-    better = searcher.search(parse(corrected).query, limit=1, mask=_NOT_DOCUMENTS, filter=filters.query())
-    return corrected if len(better) > total else None
+    try:
+        better = parse(corrected)
+    except QueryError:  # corrected into nothing but common words: no use to offer
+        return None
+    found = searcher.search(better.query, limit=1, mask=_NOT_DOCUMENTS, filter=filters.query())
+    return corrected if len(found) > total else None
 
 
 def _facet_counts(results: Any) -> dict[str, list[FacetCount]]:

@@ -6,7 +6,7 @@ import pytest
 from whoosh import query as wq
 
 from search.indexer import index_paths
-from search.query import ExactPhrase, parse
+from search.query import ExactPhrase, parse, suggest
 from search.results import Filters, all_documents, group_by_article, search, snippet, thread
 from search.store import IndexHandle
 from tests.conftest import article, many_articles
@@ -163,3 +163,8 @@ def test_exact_phrases_match_what_whooshs_phrase_matches(built, text):
     expected = set(built.docs_for_query(reference))
     assert set(built.docs_for_query(fast)) == expected
     assert search(built, text, pagelen=3).total == len(expected)
+
+
+def test_a_correction_into_common_words_is_not_offered(searcher):
+    assert suggest(searcher, "thw") == "the"
+    assert search(searcher, "thw").suggestion is None
