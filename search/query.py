@@ -57,7 +57,11 @@ def parse(text: str) -> ParsedQuery:
         raise QueryError("the query is empty")
     _check_balance(normalized)
     _check_fields(normalized)
-    parsed = _parser().parse(_strict_date_bounds(normalized))
+    try:
+        parsed = _parser().parse(_strict_date_bounds(normalized))
+    except (IndexError, NotImplementedError) as error:  # Whoosh's parser on a stray sign or operator
+        raise QueryError("the query could not be understood: check for a stray +, -, < or > or an operator "
+                         "with nothing beside it") from error
     if parsed is query.NullQuery:
         raise QueryError("nothing to search for: the query has only very common words or operators")
     return ParsedQuery(normalized, parsed.accept(_exact_phrase))

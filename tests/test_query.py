@@ -1,5 +1,7 @@
 """From typed text to queries: what each syntax means, and clear errors for what it cannot mean."""
 
+import random
+
 import pytest
 
 from search.query import QueryError, parse, suggest, words_of
@@ -105,3 +107,22 @@ def test_strict_date_comparisons_exclude_the_named_period(seed_index):
 @pytest.mark.parametrize("text", ["<script>", "a > b serge", "=>", "serge <"])
 def test_stray_comparison_signs_are_text(text):
     parse("serge " + text)
+
+
+@pytest.mark.parametrize("text", ["NOT AND <>AND title:<a//c ", "~(<OR +b to éOR )", "2011-10{<{(^}serge -)*"])
+def test_what_whooshs_parser_chokes_on_is_a_query_error(text):
+    with pytest.raises(QueryError) as caught:
+        parse(text)
+    assert "could not be understood" in caught.value.message or caught.value.position is not None
+
+
+def test_random_queries_never_raise_anything_but_query_errors():
+    chance = random.Random(11)
+    pieces = list('ab "()*~:-+<>=[]{}^!?') + ["AND ", "OR ", "NOT ", "date:", "author:", "kind:", "title:", "2011",
+                                             " to ", "serge ", "é", "“"]
+    for _ in range(3000):
+        text = "".join(chance.choice(pieces) for _ in range(chance.randint(1, 12)))
+        try:
+            parse(text)
+        except QueryError:
+            pass
