@@ -204,10 +204,18 @@ class _Run:
             self._writer_context = locked_writer(self.index, self.timeout, self.procs, self.limitmb)
             self.writer = self._writer_context.__enter__()
 
-    def commit(self) -> None:
+    def commit(self, final: bool = False) -> None:
+        """Commit the pending batch. Only a run's last commit merges (Whoosh's small-segment
+        policy): merging rewrites postings in this one process, and merging at every batch kept
+        big multi-process runs on one core.
+        """
         if self.writer is None:
             return
-        self.writer.commit(mergetype=writing.CLEAR if self.rebuild else writing.MERGE_SMALL)
+        if self.rebuild:
+            mergetype = writing.CLEAR
+        else:
+            mergetype = writing.MERGE_SMALL if final else writing.NO_MERGE
+        self.writer.commit(mergetype=mergetype)
         self._writer_context.__exit__(None, None, None)
         self.writer = self._writer_context = None
         self.pending = 0
@@ -268,6 +276,8 @@ def index_paths(
                     progress(path)
                 if not rebuild and run.pending >= batch_docs:
                     run.commit()
+            if not rebuild and report.commits and run.writer is None and not report.interrupted:
+                run.open()  # nothing pending, but the batches' segments still want the final merge
             if prune and not report.interrupted:
                 _prune(run, known, {source_key(path) for path in sources}, paths)
             if rebuild and report.interrupted:
@@ -275,7 +285,7 @@ def index_paths(
                 run.abort()
                 report.added.clear()
             else:
-                run.commit()
+                run.commit(final=not report.interrupted)
     except BaseException:
         run.abort()
         raise

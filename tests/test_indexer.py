@@ -325,3 +325,13 @@ def test_source_records_are_not_search_hits(indexed: Path) -> None:
     with open_index(indexed).searcher() as searcher:
         assert searcher.doc_frequency("kind", SOURCE_KIND) == 2
     assert all(not hit.startswith(SOURCE_KIND) for hit in hit_ids(indexed, "strike OR revolution"))
+
+
+def test_batches_do_not_merge_and_the_last_commit_does(tmp_path: Path, index_dir: Path,
+                                                                      write_archive: WriteArchive) -> None:
+    for number in range(30):
+        write_archive(f"part-{number:02d}.jsonl", [article(f"Essay {number}", "Ada", "2001-01-01", f"Body {number}.")])
+    report = index_paths(index_dir, [tmp_path / "archive"], batch_docs=1)
+    assert report.commits == 31
+    assert len(IndexHandle(index_dir).searcher().reader().leaf_readers()) < 30
+    assert check(index_dir) == []
