@@ -34,7 +34,7 @@ def main() -> None:
 @click.option("--rebuild", is_flag=True, help="Build everything afresh and swap it in with one commit.")
 @click.option("--strict", is_flag=True, help="Treat any problem in a file as fatal.")
 @click.option("--procs", type=click.IntRange(1, 16), default=1, show_default=True, help="Writer processes.")
-@click.option("--batch", type=click.IntRange(1), default=5000, show_default=True, help="Documents per commit.")
+@click.option("--batch", type=click.IntRange(1), default=20_000, show_default=True, help="Documents per commit.")
 @click.option("--wait", type=click.FloatRange(0), default=30.0, show_default=True,
               help="Seconds to wait for another writer to finish.")
 def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, rebuild: bool, strict: bool, procs: int,

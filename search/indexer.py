@@ -245,7 +245,7 @@ def index_paths(
     prune: bool = False,
     rebuild: bool = False,
     strict: bool = False,
-    batch_docs: int = 5000,
+    batch_docs: int = 20_000,
     lock_timeout: float = 30.0,
     procs: int = 1,
     limitmb: int = 256,
