@@ -24,6 +24,7 @@ from typing import Any
 
 from whoosh import writing
 from whoosh.index import FileIndex, LockError
+from whoosh.searching import Searcher
 
 from search.documents import Document
 from search.readers import Problem, ReadError, read_file, reader_for
@@ -91,12 +92,8 @@ def _is_archive_file(path: Path, root: Path) -> bool:
     return path.is_file() and not hidden and reader_for(path) is not None
 
 
-def load_source_states(index: FileIndex) -> dict[str, SourceState]:
-    with index.searcher() as searcher:
-        return {
-            stored["source"]: SourceState(**stored["source_state"])
-            for stored in searcher.documents(kind=SOURCE_KIND)
-        }
+def load_source_states(searcher: Searcher) -> dict[str, SourceState]:
+    return {stored["source"]: SourceState(**stored["source_state"]) for stored in searcher.documents(kind=SOURCE_KIND)}
 
 
 @contextmanager
@@ -221,7 +218,12 @@ class _Run:
         self.pending = 0
         self.report.commits += 1
         self.searcher.close()
-        self.searcher = self.index.searcher()
+        if not final:  # opening a searcher reads every segment's term index: only when more work follows
+            self.searcher = self.index.searcher()
+
+    def close(self) -> None:
+        if not self.searcher.is_closed:
+            self.searcher.close()
 
     def abort(self) -> None:
         if self.writer is not None:
@@ -261,10 +263,10 @@ def index_paths(
     report = IndexReport()
     report.stale_lock_cleared = stale_holder(index_dir)
     index = open_index(index_dir, create=True)
-    known = {} if rebuild else load_source_states(index)
+    run = _Run(index, report, timeout=lock_timeout, procs=procs, limitmb=limitmb, rebuild=rebuild)
+    known = {} if rebuild else load_source_states(run.searcher)
     sources = find_sources(paths)
     report.files_seen = len(sources)
-    run = _Run(index, report, timeout=lock_timeout, procs=procs, limitmb=limitmb, rebuild=rebuild)
     try:
         with _deferred_interrupt() as interrupted:
             for path in sources:
@@ -289,6 +291,8 @@ def index_paths(
     except BaseException:
         run.abort()
         raise
+    finally:
+        run.close()
     if strict and (report.failed or report.problems):
         raise StrictModeError(report.failed + report.problems)
     return report
@@ -326,7 +330,8 @@ def _index_source(run: _Run, path: Path, previous: SourceState | None, strict: b
     documents = _without_duplicates(run, key, result.documents, path)
     old_ids = _ids_of_source(run, key) if previous else {}
     run.open()
-    run.writer.delete_by_term("source", key)
+    if previous:  # a new file has nothing to replace; deleting would open a reader on every segment
+        run.writer.delete_by_term("source", key)
     for document in documents:
         fields = document_fields(document)
         fields["source"] = key

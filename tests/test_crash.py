@@ -77,7 +77,8 @@ def assert_committed_work_is_whole(index_dir: Path, clean: dict[str, set[str]]) 
     """The index is sound, holds exactly the clean run's documents for each recorded source and finds the
     first article of each of them and of no other; returns the recorded sources."""
     assert check(index_dir) == []
-    committed = set(load_source_states(open_index(index_dir)))
+    with open_index(index_dir).searcher() as searcher:
+        committed = set(load_source_states(searcher))
     held = documents_by_source(index_dir)
     for source in committed:
         assert held[source] == clean[source]
