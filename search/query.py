@@ -22,7 +22,7 @@ from whoosh.qparser.plugins import FuzzyTermPlugin, PhrasePlugin, PrefixPlugin, 
 from whoosh.searching import Searcher
 
 from search.documents import KINDS
-from search.schema import EXACT_FIELD, build_schema, fold
+from search.schema import EXACT_FIELD, PAIR_FIELD, build_schema, common_pairs, fold
 
 FIELD_NAMES = {"author": "author", "title": "title", "kind": "kind", "date": "date", "tags": "tags", "tag": "tags",
                "id": "id", "article": "article_id"}
@@ -98,38 +98,57 @@ class ExactPhrase(query.Phrase):
     """Words next to each other, checked on the postings' packed positions.
 
     Whoosh's own phrase matcher builds a Span object per word occurrence and is
-    several times slower; this one intersects the words' postings and keeps a
-    document only when the positions line up.
+    several times slower. This one reads, for each pair of neighbouring words of
+    which one is common, the pair's postings (``"the right"``, far shorter than
+    ``the``'s), and for every other word its own; it keeps a document where all
+    of them line up.
     """
 
     def matcher(self, searcher: Searcher, context: object = None) -> matching.Matcher:
         reader = searcher.reader()
-        if len(self.words) < 2 or any((self.fieldname, word) not in reader for word in self.words):
+        words = list(self.words)
+        if len(words) < 2 or any((self.fieldname, word) not in reader for word in words):
             return super().matcher(searcher, context)
-        found = _PhraseMatcher(lambda: [query.Term(self.fieldname, word).matcher(searcher, context)
-                                        for word in self.words])
+        pieces = _phrase_pieces(self.fieldname, words, PAIR_FIELD.get(self.fieldname) in searcher.schema)
+        if any((fieldname, term) not in reader for _, fieldname, term in pieces):
+            return matching.NullMatcher()
+        found = _PhraseMatcher(lambda: [(offset, query.Term(fieldname, term).matcher(searcher, context))
+                                        for offset, fieldname, term in pieces])
         return matching.WrappingMatcher(found, boost=self.boost) if self.boost != 1.0 else found
 
 
-class _PhraseMatcher(matching.WrappingMatcher):
-    """The documents of ``child``, the intersection of ``words``, where the words' positions follow one another.
+def _phrase_pieces(fieldname: str, words: list[str], with_pairs: bool) -> list[tuple[int, str, str]]:
+    """(offset in the phrase, field, term) for the common-word pairs, then for the words no pair covers."""
+    pairs = set(common_pairs(words)) if with_pairs else set()
+    pieces, covered = [], set()
+    for offset, (first, second) in enumerate(zip(words, words[1:], strict=False)):
+        if f"{first} {second}" in pairs:
+            pieces.append((offset, PAIR_FIELD[fieldname], f"{first} {second}"))
+            covered.update((offset, offset + 1))
+    pieces.extend((offset, fieldname, word) for offset, word in enumerate(words) if offset not in covered)
+    return pieces
 
-    Whenever the intersection stands on a document, every word's matcher stands on it too.
+
+class _PhraseMatcher(matching.WrappingMatcher):
+    """The documents where every piece's postings hold a position at the piece's offset from a common start.
+
+    The child is the intersection of the pieces' matchers, so whenever it stands
+    on a document, every piece's matcher stands on it too.
     """
 
-    def __init__(self, make_words: Callable[[], list[matching.Matcher]]) -> None:
-        self._make_words = make_words
-        self._words = make_words()
-        together = self._words[0]
-        for word in self._words[1:]:
-            together = matching.IntersectionMatcher(together, word)
+    def __init__(self, postings: Callable[[], list[tuple[int, matching.Matcher]]]) -> None:
+        self._postings = postings
+        self._pieces = postings()
+        together = self._pieces[0][1]
+        for _, matcher in self._pieces[1:]:
+            together = matching.IntersectionMatcher(together, matcher)
         super().__init__(together)
         self._settle()
 
     def _in_order_here(self) -> bool:
         starts: set[int] | None = None
-        for offset, word in enumerate(self._words):
-            shifted = {position - offset for position in word.value_as("positions")}
+        for offset, piece in self._pieces:
+            shifted = {position - offset for position in piece.value_as("positions")}
             starts = shifted if starts is None else starts & shifted
             if not starts:
                 return False
@@ -153,15 +172,13 @@ class _PhraseMatcher(matching.WrappingMatcher):
             self.next()
 
     def copy(self) -> _PhraseMatcher:
-        twin = _PhraseMatcher(self._make_words)
+        twin = _PhraseMatcher(self._postings)
         if self.is_active():
             twin.skip_to(self.id())
         return twin
 
     def reset(self) -> None:
         self.child.reset()
-        for word in self._words:
-            word.reset()
         self._settle()
 
     def skip_to_quality(self, minquality: float) -> int:

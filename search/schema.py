@@ -132,6 +132,41 @@ class WordAnalyzer(Composable):
             yield token
 
 
+class CommonPairAnalyzer(WordAnalyzer):
+    """Each two neighbouring words of which one is a stop word, as one term (``"of blood"``).
+
+    An exact phrase of common words (``"the right to"``) can then start from these
+    rare pairs instead of the huge posting lists of ``the`` and ``to``. Positions are
+    those of the first word in the unstemmed field.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(stem=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__()
+
+    def occurrences(self, value: str) -> dict[str, list[tuple[int, int, int]]]:
+        found: dict[str, list[tuple[int, int, int]]] = {}
+        index_term = self._index_term
+        previous, previous_start = "", 0
+        for position, match in enumerate(_WORD.finditer(value)):
+            word = index_term(match.group())
+            if position and (word in STOP_WORDS or previous in STOP_WORDS):
+                found.setdefault(f"{previous} {word}", []).append((position - 1, previous_start, match.end()))
+            previous, previous_start = word, match.start()
+        return found
+
+
+def common_pairs(words: list[str]) -> list[str]:
+    """The pair terms ``CommonPairAnalyzer`` indexes for a phrase's words."""
+    return [f"{first} {second}" for first, second in zip(words, words[1:], strict=False)
+            if first in STOP_WORDS or second in STOP_WORDS]
+
+
 class AuthorAnalyzer(Composable):
     """Name parts, so ``PaulHampton`` matches ``hampton`` and ``"paul hampton"`` like ``Paul Hampton``.
 
@@ -319,10 +354,13 @@ def calendar_cover(first: date, last: date) -> list[tuple[str, str]]:
 
 STEMMED = WordAnalyzer(stem=True)
 EXACT = WordAnalyzer(stem=False)
+PAIRS = CommonPairAnalyzer()
 AUTHOR = AuthorAnalyzer()
 
 # The unstemmed copy of each stemmed text field.
 EXACT_FIELD = {"body": "body_exact", "title": "title_exact"}
+# The common-word pairs of an unstemmed field, for fast exact phrases.
+PAIR_FIELD = {"body_exact": "body_pairs"}
 # The kind of the per-file records the indexer keeps beside the documents.
 SOURCE_KIND = "source"
 
@@ -339,6 +377,7 @@ def build_schema() -> Schema:
         title_exact=_text_field(EXACT),
         body=_text_field(STEMMED, stored=True),
         body_exact=_text_field(EXACT, spelling=True),
+        body_pairs=_text_field(PAIRS),
         author=TEXT(analyzer=AUTHOR, stored=True),
         author_name=ID(sortable=True),
         date=CalendarDate(stored=True, sortable=True),
@@ -360,6 +399,7 @@ def document_fields(document: Document) -> dict[str, Any]:
         EXACT_FIELD["title"]: document.title,
         "body": document.body,
         EXACT_FIELD["body"]: document.body,
+        PAIR_FIELD[EXACT_FIELD["body"]]: document.body,
         "author": document.author,
         "author_name": document.author or "(unknown)",
         "url": document.url,

@@ -4,7 +4,7 @@ import pickle
 import random
 from datetime import date, timedelta
 
-from search.schema import AUTHOR, EXACT, STEMMED, build_schema, calendar_cover
+from search.schema import AUTHOR, EXACT, PAIRS, STEMMED, build_schema, calendar_cover, common_pairs
 
 
 def texts(analyzer, value, **kwargs):
@@ -60,3 +60,11 @@ def test_calendar_cover_is_exact_and_small():
         pieces = calendar_cover(first, last)
         assert len(pieces) <= 5
         assert _days_covered(pieces, first, last) == {first + timedelta(days=n) for n in range((last - first).days + 1)}
+
+
+def test_common_word_pairs():
+    found = PAIRS.occurrences("The river of blood ran")
+    assert {term: [position for position, _, _ in places] for term, places in found.items()} == {
+        "the river": [0], "river of": [1], "of blood": [2]}
+    assert common_pairs(["the", "right", "to", "vote"]) == ["the right", "right to", "to vote"]
+    assert common_pairs(["river", "blood"]) == []
