@@ -106,8 +106,10 @@ def locked_writer(index: FileIndex, timeout: float, procs: int = 1, limitmb: int
     """
     holder_path = Path(index.storage.folder) / HOLDER_FILE
     try:
+        # Segments stay as separate files: Whoosh reads a compound segment's parts through
+        # BytesIO, which copies each of them into memory every time a reader opens.
         writer = index.writer(timeout=timeout, delay=0.05, procs=procs, limitmb=limitmb,
-                              multisegment=procs > 1)
+                              multisegment=procs > 1, compound=False)
     except LockError as error:
         raise IndexLocked(f"the index at {index.storage.folder} is being written by {_describe_holder(holder_path)}; "
                           f"gave up after waiting {timeout:g} s") from error
