@@ -13,7 +13,6 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
 from functools import lru_cache
 
 from whoosh import matching, qparser, query
@@ -58,34 +57,13 @@ def parse(text: str) -> ParsedQuery:
     _check_balance(normalized)
     _check_fields(normalized)
     try:
-        parsed = _parser().parse(_strict_date_bounds(normalized))
+        parsed = _parser().parse(normalized)
     except (IndexError, NotImplementedError) as error:  # Whoosh's parser on a stray sign or operator
         raise QueryError("the query could not be understood: check for a stray +, -, < or > or an operator "
                          "with nothing beside it") from error
     if parsed is query.NullQuery:
         raise QueryError("nothing to search for: the query has only very common words or operators")
     return ParsedQuery(normalized, parsed.accept(_exact_phrase))
-
-
-_STRICT_DATE = re.compile(r"(?i)\bdate:([<>])(?!=)(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
-
-
-def _strict_date_bounds(text: str) -> str:
-    """``date:>2011-10-21`` means from the 22nd on (Whoosh would include the 21st); ``<`` likewise."""
-
-    def bound(match: re.Match) -> str:
-        relation, year, month, day = match.group(1), int(match[2]), match[3], match[4]
-        step = 1 if relation == ">" else -1
-        if day:
-            edge = (date(year, int(month), int(day)) + timedelta(days=step)).isoformat()
-        elif month:
-            months = year * 12 + int(month) - 1 + step
-            edge = f"{months // 12:04d}-{months % 12 + 1:02d}"
-        else:
-            edge = f"{year + step:04d}"
-        return f"date:[{edge} to]" if relation == ">" else f"date:[to {edge}]"
-
-    return _STRICT_DATE.sub(bound, text)
 
 
 def _exact_phrase(node: query.Query) -> query.Query:

@@ -287,13 +287,28 @@ class CalendarDate(DATETIME):
 
     def parse_range(self, fieldname: str, start: str | None, end: str | None, startexcl: bool, endexcl: bool,
                     boost: float = 1.0) -> query.Query:
+        """A range of whole periods; an exclusive end (``>2011-10``, ``{...}``) leaves its whole period out."""
         try:
-            first = _period(start)[0] if start else date(1, 1, 1)
-            last = _period(end)[1] if end else date(9999, 12, 31)
-        except ValueError as error:
+            first = _range_start(start, startexcl)
+            last = _range_end(end, endexcl)
+        except (ValueError, OverflowError) as error:
             return query.error_query(str(error))
         pieces = [query.TermRange(fieldname, low, high, boost=boost) for low, high in calendar_cover(first, last)]
         return query.Or(pieces) if pieces else query.NullQuery
+
+
+def _range_start(text: str | None, exclusive: bool) -> date:
+    if not text:
+        return date(1, 1, 1)
+    first, last = _period(text)
+    return last + timedelta(days=1) if exclusive else first
+
+
+def _range_end(text: str | None, exclusive: bool) -> date:
+    if not text:
+        return date(9999, 12, 31)
+    first, last = _period(text)
+    return first - timedelta(days=1) if exclusive else last
 
 
 def _year_term(day: date) -> str:
