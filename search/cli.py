@@ -41,11 +41,12 @@ def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, rebuild
                   batch: int, wait: float) -> None:
     """Index archive files or folders (default: seeds/)."""
     roots = list(paths) or [Path("seeds")]
-    total = len(find_sources(roots))
+    sources = find_sources(roots)
     try:
-        with click.progressbar(length=total, label="Indexing", file=None, show_pos=True) as bar:
+        with click.progressbar(length=len(sources), label="Indexing", file=None, show_pos=True) as bar:
             report = index_paths(index_dir, roots, prune=prune, rebuild=rebuild, strict=strict, batch_docs=batch,
-                                 lock_timeout=wait, procs=procs, progress=lambda _: bar.update(1))
+                                 lock_timeout=wait, procs=procs, progress=lambda _: bar.update(1),
+                                 sources=sources)
     except IndexLocked as error:
         raise click.ClickException(str(error)) from error
     except StrictModeError as error:

@@ -254,6 +254,7 @@ def index_paths(
     procs: int = 1,
     limitmb: int = 256,
     progress: Callable[[Path], None] | None = None,
+    sources: list[Path] | None = None,
 ) -> IndexReport:
     """Bring the index at ``index_dir`` up to date with the archive files under ``paths``.
 
@@ -261,13 +262,14 @@ def index_paths(
     without parsing; a changed file's old documents are replaced in the same
     commit as its new ones. ``rebuild`` writes everything afresh and swaps it in
     with one commit, so searches see the old index until the new one is whole.
+    ``sources`` is ``find_sources(paths)`` when the caller has listed them already.
     """
     report = IndexReport()
     report.stale_lock_cleared = stale_holder(index_dir)
     index = open_index(index_dir, create=True)
     run = _Run(index, report, timeout=lock_timeout, procs=procs, limitmb=limitmb, rebuild=rebuild)
     known = {} if rebuild else load_source_states(run.searcher)
-    sources = find_sources(paths)
+    sources = find_sources(paths) if sources is None else sources
     report.files_seen = len(sources)
     try:
         with _deferred_interrupt() as interrupted:
