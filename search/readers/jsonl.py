@@ -39,7 +39,7 @@ def read_jsonl(path: Path, text: str) -> ReadResult:
         except json.JSONDecodeError as error:
             cut = " (the file looks truncated)" if number == last and _looks_cut(error, line) else ""
             skipped.append(
-                Problem(path, number, f"invalid JSON{cut}: {error.msg} (column {error.colno}); line skipped")
+                Problem(path, number, f"invalid JSON{cut}: {error.msg}: column {error.colno}; line skipped")
             )
             continue
         try:
