@@ -13,10 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from search.readers.base import Problem, ReadError, ReadResult, decode
+from search.readers.disqus import DISQUS, read_disqus
+from search.readers.feeds import read_feed
 from search.readers.frontmatter import read_frontmatter
 from search.readers.html import read_html
 from search.readers.jsonl import read_jsonl
+from search.readers.markup import local_name, root_tag
+from search.readers.tabular import read_tabular
 from search.readers.textexport import read_text_export
+from search.readers.wordpress import LEFT_OUT, WP_NAMESPACE_PREFIX, read_wordpress
 
 Reader = Callable[[Path, str], ReadResult]
 
@@ -29,6 +34,27 @@ def _read_txt(path: Path, text: str) -> ReadResult:
     return read_text_export(path, text)
 
 
+def _read_xml(path: Path, text: str) -> ReadResult:
+    """``.xml`` is several formats: the root element says which (a WordPress export is RSS with its namespace)."""
+    return xml_format(path, text)[1](path, text)
+
+
+def xml_format(path: Path, text: str) -> tuple[str, Reader]:
+    """The name and reader of an XML export, told by its root; ReadError when no reader takes it."""
+    tag = root_tag(path, text)
+    if tag is None:
+        raise ReadError(path, None, "not readable as XML (no root element found)")
+    name = local_name(tag)
+    if name == "rss" and WP_NAMESPACE_PREFIX in text[:65536]:
+        return "WordPress export", read_wordpress
+    if tag == f"{{{DISQUS}}}disqus":
+        return "Disqus export", read_disqus
+    if name in {"rss", "feed", "RDF"}:
+        return "feed", read_feed
+    raise ReadError(path, None, f"unsupported XML: root element <{name}> (expected a WordPress export <rss>, "
+                                "a Disqus export <disqus>, or an RSS or Atom feed)", "unsupported")
+
+
 _READERS: dict[str, Reader] = {
     ".txt": _read_txt,
     ".md": read_frontmatter,
@@ -38,6 +64,12 @@ _READERS: dict[str, Reader] = {
     ".html": read_html,
     ".htm": read_html,
     ".php": read_html,  # pages saved from PHP sites keep their .php names
+    ".xml": _read_xml,
+    ".xml.gz": _read_xml,
+    ".rss": read_feed,
+    ".atom": read_feed,
+    ".csv": read_tabular,
+    ".tsv": read_tabular,
 }
 
 
@@ -73,4 +105,5 @@ def read_file(path: Path, data: bytes | None = None) -> ReadResult:
     return ReadResult(result.documents, problems + result.problems)
 
 
-__all__ = ["Problem", "ReadError", "ReadResult", "read_file", "reader_for", "supported_suffixes"]
+__all__ = ["LEFT_OUT", "Problem", "ReadError", "ReadResult", "read_file", "reader_for", "supported_suffixes",
+           "xml_format"]

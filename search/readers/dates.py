@@ -1,9 +1,9 @@
-"""Dates as archives write them, to datetimes (naive, in the archive's own time)."""
+"""Dates as archives write them, to datetimes: with the UTC offset the archive gave, else naive (its own time)."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timezone
 
 from dateutil import parser as dateutil_parser
 
@@ -32,7 +32,7 @@ def parse_date(text: str) -> datetime:
     if partial:
         return datetime(int(partial[1]), int(partial[2] or 1), 1)
     try:
-        return _naive(datetime.fromisoformat(cleaned.replace("Z", "+00:00")))
+        return _as_given(datetime.fromisoformat(cleaned.replace("Z", "+00:00")))
     except ValueError:
         pass
     try:
@@ -40,14 +40,17 @@ def parse_date(text: str) -> datetime:
         parsed = dateutil_parser.parse(cleaned.replace(" - ", " "), dayfirst=True, default=datetime(1900, 1, 1))
     except (ValueError, OverflowError) as error:
         raise ValueError(f"not a date: {text.strip()!r}") from error
-    return _naive(parsed)
+    return _as_given(parsed)
 
 
-def _naive(value: datetime) -> datetime:
-    """Drop a time zone, converting to UTC first, so every stored date compares with every other."""
+def _as_given(value: datetime) -> datetime:
+    """Keep the offset as the archive wrote it (``+01:00`` stays ``+01:00``), as a plain fixed offset."""
     if value.tzinfo is None:
         return value
-    return value.astimezone(UTC).replace(tzinfo=None)
+    offset = value.utcoffset()
+    if offset is None:
+        return value.replace(tzinfo=None)
+    return value.replace(tzinfo=UTC if not offset else timezone(offset))
 
 
 def date_or_none(text: str | None) -> datetime | None:

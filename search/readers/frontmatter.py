@@ -68,7 +68,7 @@ def read_frontmatter(path: Path, text: str) -> ReadResult:
     if not title:
         title = header.title or path.stem
         found = f"the first heading {title!r}" if header.title else f"the file name {title!r}"
-        problems.append(Problem(path, None, f"no title in the front matter; using {found}"))
+        problems.append(Problem(path, None, f"no title in the front matter; using {found}", "title"))
         drop |= header.lines["title"]
     author = _meta_text(meta.get("author"))
     if not author:
@@ -76,7 +76,7 @@ def read_frontmatter(path: Path, text: str) -> ReadResult:
         if author:
             drop |= header.lines["author"]
         else:
-            problems.append(Problem(path, None, "no author in the front matter or a byline"))
+            problems.append(Problem(path, None, "no author in the front matter or a byline", "author"))
     when = _meta_date(path, meta.get("date"), problems)
     if when is None:
         when = header.date
@@ -84,7 +84,7 @@ def read_frontmatter(path: Path, text: str) -> ReadResult:
             drop |= header.lines["date"]
         elif meta.get("date") in (None, ""):
             problems.append(
-                Problem(path, None, "no date in the front matter or the opening lines; indexed without a date")
+                Problem(path, None, "no date in the front matter or the opening lines; indexed without a date", "date")
             )
 
     kept = "\n".join(
@@ -94,7 +94,7 @@ def read_frontmatter(path: Path, text: str) -> ReadResult:
     )
     body = paragraphs(_plain(kept).split("\n"))
     if not body:
-        raise ReadError(path, None, "no essay text after the front matter")
+        raise ReadError(path, None, "no essay text after the front matter", "empty file")
     documents, thread_problems = build_thread(
         path, title=title, author=author, date=when, body=body, comments=[], tags=_tags(meta.get("tags"))
     )
@@ -197,7 +197,7 @@ def _meta_date(path: Path, value: Any, problems: list[Problem]) -> datetime | No
         return parse_date(str(value))
     except ValueError:
         problems.append(
-            Problem(path, None, f"unreadable date {str(value)!r} in the front matter; indexed without a date")
+            Problem(path, None, f"unreadable date {str(value)!r} in the front matter; indexed without a date", "date")
         )
         return None
 

@@ -43,6 +43,27 @@ _SPANISH_MONTHS = {
 }  # fmt: skip
 _SPANISH_DATE = re.compile(r"^(?:(\d{1,2}) de )?([a-z]+)(?:-[a-z]+)? de (\d{4})$", re.IGNORECASE)
 _HEADER_LINES = 6
+# A deck that names its writers in capitals before a reporting verb: "LEE SUSTAR looks at the prospects...",
+# "ALAN MAASS, ERIC RUDER and DAVID WHITEHOUSE provide...". A lede also opens with two words in capitals
+# ("MOST PEOPLE take it for granted..."), hence the verbs of writing only, the short line and the stop words.
+_CAPS_WORD = r"[A-ZÀ-Þ][A-ZÀ-Þ'’.-]*[A-ZÀ-Þ.]"
+_CAPS_NAME = rf"{_CAPS_WORD}(?:\s+{_CAPS_WORD}){{1,3}}"
+_WRITING_VERBS = (
+    "reports?|reported|looks?|examines?|explains?|analy[sz]es?|documents?|argues?|describes?|writes?|wrote|"
+    "considers?|assess(?:es)?|reviews?|tells?|talk(?:s|ed)|answers?|profiles?|interviews?|interviewed|recounts?|"
+    "discuss(?:es)?|explores?|traces?|exposes?|outlines?|weighs?|responds?|provides?|reflects?|uncovers?|surveys?|"
+    "lays? out|presents?|rebuts?|debunks?|tackles?|investigates?|remembers?|pays? tribute|sums? up|"
+    "informa|analiza|explica|examina|escribe|reporta|describe|entrevista|relata|cuenta"
+)
+_DECK = re.compile(rf"^(?P<names>{_CAPS_NAME}(?:(?:,\s+|,?\s+and\s+|\s+y\s+){_CAPS_NAME})*)\s+(?:{_WRITING_VERBS})\b")
+_NOT_NAMES = frozenset(
+    "A AN THE I IN IF AS SO IT AT ON OF TO WE WHO WHAT WHY HOW MOST SOME MANY ALL ALSO WILL PEOPLE PRESIDENT GOV. "
+    "SEN. RECENTLY NEWLY OFFICIAL GOVERNMENT SOCIALIST SOCIALISTS SOCIALISM WORKER WORKERS AMERICAN CONSERVATIVE "
+    "STATISTICS SUPPORTERS ACTIVISTS STUDENTS READERS REPORTS REPORT NEW U.S. DOCUMENTS THIS THAT THESE AFTER DOES "
+    "ANYONE".split()
+)
+_DECK_LINES = 3
+_DECK_LENGTH = 250
 
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 logging.getLogger("htmldate").setLevel(logging.CRITICAL)
@@ -50,13 +71,15 @@ logging.getLogger("htmldate").setLevel(logging.CRITICAL)
 
 def read_html(path: Path, text: str) -> ReadResult:
     if len(text) > _MAX_CHARS:
-        raise ReadError(path, None, f"page too large to extract ({len(text) // 1_000_000} MB of text, limit 20 MB)")
+        raise ReadError(path, None, f"page too large to extract ({len(text) // 1_000_000} MB of text, limit 20 MB)",
+                        "too large")
     problems: list[Problem] = []
     lowered = text.lower()
     if "<html" in lowered and "</html>" not in lowered:
         last_line = text.count("\n") + 1
         problems.append(
-            Problem(path, last_line, "page ends before </html>: the file looks truncated; read what is there")
+            Problem(path, last_line, "page ends before </html>: the file looks truncated; read what is there",
+                    "truncated")
         )
     tree = load_html(text)
     if tree is None:
@@ -70,7 +93,7 @@ def read_html(path: Path, text: str) -> ReadResult:
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if extracted is None or not (extracted.text or "").strip():
-        raise ReadError(path, None, "no article text found in the page")
+        raise ReadError(path, None, "no article text found in the page", "empty file")
 
     lines = [line.strip() for line in extracted.text.split("\n") if line.strip()]
     title = (extracted.title or "").strip()
@@ -79,16 +102,17 @@ def read_html(path: Path, text: str) -> ReadResult:
         lines.pop()
     if not title:
         title = path.stem
-        problems.append(Problem(path, None, f"page has no title; using the file name {title!r}"))
-    author = (extracted.author or "").strip() or author
+        problems.append(Problem(path, None, f"page has no title; using the file name {title!r}", "title"))
+    author = (extracted.author or "").strip() or author or _deck_author(lines)
     if not author:
-        problems.append(Problem(path, None, "no byline found; indexed without an author"))
+        problems.append(Problem(path, None, "no byline found; indexed without an author", "author"))
     when = line_date or date_or_none(extracted.date)
     if when is None:
-        problems.append(Problem(path, None, "no date found in the page; indexed without a date"))
+        problems.append(Problem(path, None, "no date found in the page; indexed without a date", "date"))
     if (extracted.comments or "").strip():
         problems.append(
-            Problem(path, None, "the page's comment section was left out (it cannot be split into comments)")
+            Problem(path, None, "the page's comment section was left out (it cannot be split into comments)",
+                    "comments")
         )
     documents, thread_problems = build_thread(
         path, title=title, author=author, date=when, body="\n\n".join(lines), comments=comments, url=extracted.url or ""
@@ -130,6 +154,20 @@ def _byline(lines: list[str], title: str) -> tuple[str, datetime | None, list[st
             continue
         kept.append(line)
     return author, when, kept
+
+
+def _deck_author(lines: list[str]) -> str:
+    """Writers named in capitals at the start of a short deck line near the top: "NICOLE COLSON reports on ..."."""
+    for line in lines[:_DECK_LINES]:
+        deck = _DECK.match(line)
+        if not deck or len(line) > _DECK_LENGTH:
+            continue
+        names = re.split(r",\s+(?:and\s+)?|\s+and\s+|\s+y\s+", deck["names"])
+        if any(set(name.split()) & _NOT_NAMES or name.endswith(("'S", "'", "’S")) for name in names):
+            continue
+        shown = [name.title() for name in names]
+        return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+    return ""
 
 
 def _line_date(line: str) -> datetime | None:
@@ -252,7 +290,7 @@ def _comment_thread(path: Path, tree: HtmlElement) -> tuple[list[RawComment], li
         line = element.sourceline
         who = item.author or "an anonymous commenter"
         if not item.author:
-            problems.append(Problem(path, line, "comment has no author; indexed without one"))
+            problems.append(Problem(path, line, "comment has no author; indexed without one", "author"))
         when = None
         for text in item.dates:
             try:
@@ -262,14 +300,33 @@ def _comment_thread(path: Path, tree: HtmlElement) -> tuple[list[RawComment], li
                 continue
         if when is None:
             reason = f"unreadable date {item.dates[0]!r}" if item.dates else "no date"
-            problems.append(Problem(path, line, f"comment by {who} has {reason}; indexed without a date"))
+            problems.append(Problem(path, line, f"comment by {who} has {reason}; indexed without a date", "date"))
         parent = _parent(element, members, stand_in)
         reply_to = index_of.get(parent) if parent is not None else None
         index_of[element] = len(comments)
-        comments.append(RawComment(item.author, when, item.body, reply_to, line))
+        wrapper = next((outer for outer, inner in stand_in.items() if inner is element), None)
+        comments.append(RawComment(item.author, when, item.body, reply_to, line, _cms_comment_id(element, wrapper)))
 
     _remove_thread(tree, list(found), members)
     return comments, problems
+
+
+_CMS_COMMENT_ID = re.compile(r"^(?:div-)?(comment-\d+)$")
+
+
+def _cms_comment_id(element: HtmlElement, wrapper: HtmlElement | None) -> str:
+    """The comment's number as the CMS wrote it: WordPress ``li#comment-N`` / ``article#div-comment-N``,
+    Drupal's ``<a id="comment-N">`` anchor just before the comment; "" when there is none."""
+    candidates = [element, wrapper]
+    before = element.getprevious()
+    while before is not None and before.tag == "a" and not before.text_content().strip():
+        candidates.append(before)
+        before = before.getprevious()
+    for node in candidates:
+        match = _CMS_COMMENT_ID.match((node.get("id") or "") if node is not None else "")
+        if match:
+            return match[1]
+    return ""
 
 
 def _owner(node: HtmlElement, members: set[HtmlElement]) -> HtmlElement | None:

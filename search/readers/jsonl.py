@@ -1,8 +1,10 @@
 """JSON Lines archives, one article per line with its comments nested, and the matching exporter.
 
-A line looks like ``{"title": ..., "author": ..., "date": ..., "url": ..., "tags": [...],
-"body": ..., "comments": [{"author": ..., "date": ..., "body": ..., "in_reply_to": 0}]}``;
-``in_reply_to`` is the 0-based index of an earlier comment in the list, or an author name.
+A line looks like ``{"id": ..., "title": ..., "author": ..., "date": ..., "url": ..., "tags": [...],
+"body": ..., "comments": [{"id": ..., "title": ..., "author": ..., "date": ..., "body": ..., "in_reply_to": 0}]}``;
+``in_reply_to`` is an earlier comment's ``id``, its 0-based index in the list, or an author name.
+``id`` and ``title`` are optional: an untitled record is titled from its opening words. Ids given
+are kept in the documents' ids, so links to them survive corrections of the text.
 A bad line is reported and skipped so one broken record does not cost the whole archive.
 """
 
@@ -14,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from search.documents import Document
+from search.documents import Document, own_comment_id
 from search.readers.base import Problem, RawComment, ReadError, ReadResult, build_thread
 from search.readers.dates import parse_date
 
@@ -27,7 +29,6 @@ def read_jsonl(path: Path, text: str) -> ReadResult:
     documents: list[Document] = []
     problems: list[Problem] = []
     skipped: list[Problem] = []
-    article_lines: dict[str, int] = {}
     # Split on "\n" only: str.splitlines would also break at U+2028 inside JSON strings.
     lines = text.split("\n")
     last = max((number for number, line in enumerate(lines, 1) if line.strip()), default=0)
@@ -39,24 +40,19 @@ def read_jsonl(path: Path, text: str) -> ReadResult:
         except json.JSONDecodeError as error:
             cut = " (the file looks truncated)" if number == last and _looks_cut(error, line) else ""
             skipped.append(
-                Problem(path, number, f"invalid JSON{cut}: {error.msg}: column {error.colno}; line skipped")
+                Problem(path, number, f"invalid JSON{cut}: {error.msg}: column {error.colno}; line skipped", "parse")
             )
             continue
         try:
             thread, thread_problems = _thread(path, number, record, len(documents))
         except _BadRecord as error:
-            skipped.append(Problem(path, number, f"{error}; line skipped"))
-            continue
-        first_line = article_lines.setdefault(thread[0].id, number)
-        if first_line != number:
-            reason = f"same title, author and date as the article on line {first_line}; line skipped"
-            skipped.append(Problem(path, number, reason))
+            skipped.append(Problem(path, number, f"{error}; line skipped", "parse"))
             continue
         documents.extend(thread)
         problems.extend(thread_problems)
     if not documents:
         if not skipped:
-            raise ReadError(path, None, "file has no records")
+            raise ReadError(path, None, "file has no records", "empty file")
         first = skipped[0]
         raise ReadError(path, first.line, f"no usable record in the file (first: {first.reason})")
     return ReadResult(documents, sorted(problems + skipped, key=lambda problem: problem.line or 0))
@@ -70,10 +66,10 @@ def _looks_cut(error: json.JSONDecodeError, line: str) -> bool:
 def _thread(path: Path, line: int, record: Any, position: int) -> tuple[list[Document], list[Problem]]:
     if not isinstance(record, dict):
         raise _BadRecord(f"expected a JSON object, found {_json_type(record)}")
-    title = _text(record, "title", required=True)
-    if not title.strip():
-        raise _BadRecord("'title' is empty")
+    title = _text(record, "title")
     body = _text(record, "body", required=True)
+    if not title.strip() and not body.strip():
+        raise _BadRecord("neither a title nor a body")
     tags = record.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise _BadRecord("'tags' must be a list of strings")
@@ -90,7 +86,7 @@ def _thread(path: Path, line: int, record: Any, position: int) -> tuple[list[Doc
         try:
             comment = _comment(path, line, index, raw, kept, problems)
         except _BadRecord as error:
-            problems.append(Problem(path, line, f"comment {index}: {error}; comment skipped"))
+            problems.append(Problem(path, line, f"comment {index}: {error}; comment skipped", "parse"))
             continue
         kept[index] = len(comments)
         comments.append(comment)
@@ -105,6 +101,7 @@ def _thread(path: Path, line: int, record: Any, position: int) -> tuple[list[Doc
         url=url,
         tags=tuple(tags),
         position=position,
+        own_id=_own_id(record),
     )
     return documents, problems + thread_problems
 
@@ -115,15 +112,26 @@ def _comment(path: Path, line: int, index: int, raw: Any, kept: dict[int, int], 
     body = _text(raw, "body", required=True)
     reply_to = raw.get("in_reply_to")
     if isinstance(reply_to, bool) or not isinstance(reply_to, int | str | None):
-        raise _BadRecord(f"'in_reply_to' must be a comment index or an author name, found {_json_type(reply_to)}")
+        raise _BadRecord(f"'in_reply_to' must be a comment id, index or author name, found {_json_type(reply_to)}")
     if isinstance(reply_to, int):
         if reply_to not in kept:
-            problems.append(Problem(path, line, f"comment {index}: in_reply_to {reply_to} is not an earlier comment"))
+            problems.append(Problem(path, line, f"comment {index}: in_reply_to {reply_to} is not an earlier comment",
+                                    "reply link"))
             reply_to = None
         else:
             reply_to = kept[reply_to]
     date = _date(path, line, raw, f"comment {index}", problems)
-    return RawComment(_text(raw, "author"), date, body, reply_to, line)
+    return RawComment(_text(raw, "author"), date, body, reply_to, line, _own_id(raw), _text(raw, "title").strip())
+
+
+def _own_id(record: dict[str, Any]) -> str:
+    """The record's ``id`` as text (a number or a string), or "" when it has none."""
+    value = record.get("id")
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise _BadRecord(f"'id' must be a string or a number, found {_json_type(value)}")
+    return str(value).strip()
 
 
 def _text(record: dict[str, Any], key: str, *, required: bool = False) -> str:
@@ -140,19 +148,20 @@ def _text(record: dict[str, Any], key: str, *, required: bool = False) -> str:
 def _date(path: Path, line: int, record: dict[str, Any], what: str, problems: list[Problem]) -> datetime | None:
     value = record.get("date")
     if value is None or value == "":
-        problems.append(Problem(path, line, f"{what} has no date; indexed without a date"))
+        problems.append(Problem(path, line, f"{what} has no date; indexed without a date", "date"))
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)  # a bare year
     if not isinstance(value, str):
         problems.append(
-            Problem(path, line, f"{what}: 'date' must be a string, found {_json_type(value)}; indexed without a date")
+            Problem(path, line, f"{what}: 'date' must be a string, found {_json_type(value)}; indexed without a date",
+                    "date")
         )
         return None
     try:
         return parse_date(value)
     except ValueError:
-        problems.append(Problem(path, line, f"{what}: unreadable date {value!r}; indexed without a date"))
+        problems.append(Problem(path, line, f"{what}: unreadable date {value!r}; indexed without a date", "date"))
         return None
 
 
@@ -188,16 +197,21 @@ def write_jsonl(documents: Iterable[Document], out: TextIO) -> int:
 
 
 def _record(article: Document, thread: list[Document]) -> dict[str, Any]:
-    index = {comment.id: number for number, comment in enumerate(thread)}
+    """The JSON Lines record of an article: ids and links written so a re-import gives the same ids."""
+    own_ids = {comment.id: own_comment_id(comment) for comment in thread}
     items = []
     for comment in thread:
-        item: dict[str, Any] = {"author": comment.author, "date": _iso(comment.date), "body": comment.body}
+        item: dict[str, Any] = {"id": own_ids[comment.id]}
+        if comment.heading:
+            item["title"] = comment.heading
+        item.update({"author": comment.author, "date": _iso(comment.date), "body": comment.body})
         if comment.parent_id is not None:
-            if comment.parent_id not in index:
+            if comment.parent_id not in own_ids:
                 raise ValueError(f"comment {comment.id} answers {comment.parent_id}, which is not being written")
-            item["in_reply_to"] = index[comment.parent_id]
+            item["in_reply_to"] = own_ids[comment.parent_id]
         items.append(item)
-    record: dict[str, Any] = {"title": article.title, "author": article.author, "date": _iso(article.date)}
+    record: dict[str, Any] = {"id": article.id, "title": None if article.title_generated else article.title,
+                              "author": article.author, "date": _iso(article.date)}
     if article.url:
         record["url"] = article.url
     if article.tags:

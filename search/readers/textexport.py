@@ -38,7 +38,7 @@ def read_text_export(path: Path, text: str) -> ReadResult:
     problems: list[Problem] = []
     title_line = next((number for number, line in enumerate(lines, 1) if line.strip()), None)
     if title_line is None:
-        raise ReadError(path, None, "file has no text")
+        raise ReadError(path, None, "file has no text", "empty file")
     title = lines[title_line - 1].strip()
     if _SUBMITTED.match(title):
         raise ReadError(path, title_line, "expected a title on the first line, found a 'Submitted by' line")
@@ -83,7 +83,7 @@ def _date(path: Path, line: int, text: str, problems: list[Problem]) -> datetime
     try:
         return parse_date(text)
     except ValueError:
-        problems.append(Problem(path, line, f"unreadable date {text.strip()!r}; indexed without a date"))
+        problems.append(Problem(path, line, f"unreadable date {text.strip()!r}; indexed without a date", "date"))
         return None
 
 

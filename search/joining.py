@@ -1,0 +1,226 @@
+"""Joining comment threads to their articles by link, whichever file is indexed first.
+
+A Disqus export holds comments and the link of the page they were made on, but not
+the article. Articles and threads that carry a link are keyed by it: the article id
+is made from the normalised link, so a WordPress post, a feed item and the Disqus
+thread of the same page all have the same id. An article whose id came from elsewhere
+(a saved page's title, author and date) is found by its address instead. A thread
+whose article is not in the index yet is written as a *stand-in*: an article with
+the export's title and no text.
+
+- comments arriving after their article join it (the stand-in is not written);
+- an article arriving after a stand-in takes its place: the stand-in is deleted and
+  its source is read again in the same run, so its comments are written afresh under
+  the article (its id, title and link) and its record counts what it now holds.
+
+Either order ends with the same documents. Within one run the comment-only exports
+are indexed after every other file (``threads_last``), so a stand-in is never
+written in the same batch as the article that replaces it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+from search.documents import Document, fingerprints, slugify
+
+_TRACKING = re.compile(r"^(utm_|fbclid$|gclid$|mc_|ref$|replytocom$)")
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def normalise_link(url: str) -> str:
+    """The part of a link that names a page: no scheme, ``www.``, fragment, tracking query or trailing slash.
+
+    ``https://www.Example.com/2011/10/serge/?utm_source=x#comments`` and
+    ``http://example.com/2011/10/serge`` are the same page.
+    """
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    port = parts.port if parts.port and str(parts.port) != _DEFAULT_PORTS.get(parts.scheme.lower()) else None
+    path = unquote(parts.path).rstrip("/")
+    query = urlencode(sorted((key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
+                             if not _TRACKING.match(key.lower())))
+    return f"{host}{':' + str(port) if port else ''}{path}{'?' + query if query else ''}"
+
+
+def link_article_id(url: str) -> str:
+    """An article id from its link alone: a readable slug of the page's name and a digest of the link."""
+    normalised = normalise_link(url)
+    name = next((part for part in reversed(normalised.split("?")[0].split("/")) if part), normalised)
+    digest = hashlib.sha1(normalised.encode("utf-8")).hexdigest()[:10]
+    return f"{slugify(name)}-{digest}"
+
+
+def is_stand_in(document: Document | dict[str, Any]) -> bool:
+    """A thread's stand-in article: an article with no text of its own (see the module docstring)."""
+    if isinstance(document, Document):
+        return document.kind == "article" and not document.body.strip()
+    return document.get("kind") == "article" and not (document.get("body") or "").strip()
+
+
+def is_comment_export(path: Path) -> bool:
+    """A Disqus export, told by its root element (read from the first few kilobytes)."""
+    name = path.name.lower()
+    if not (name.endswith(".xml") or name.endswith(".xml.gz")):
+        return False
+    try:
+        with path.open("rb") as file:
+            head = file.read(4096)
+        if head[:2] == b"\x1f\x8b":
+            with gzip.open(path, "rb") as file:
+                head = file.read(4096)
+    except (OSError, EOFError, zlib.error):
+        return False
+    return re.search(rb"<disqus[\s>]", head) is not None
+
+
+def threads_last(sources: Iterable[Path]) -> list[Path]:
+    """The files in their order, but comment-only exports after all the others (see the module docstring)."""
+    marked = [(is_comment_export(path), path) for path in sources]
+    return [path for _, path in sorted(marked, key=lambda pair: pair[0])]  # stable: each group keeps its order
+
+
+@dataclass(frozen=True)
+class _Held:
+    """An article some source holds: committed in the index, or written earlier in this run."""
+
+    id: str
+    source: str
+    title: str
+    url: str
+    stand_in: bool
+    committed: bool
+
+    @classmethod
+    def stored(cls, fields: dict[str, Any]) -> _Held:
+        return cls(fields["id"], fields["source"], fields.get("title", ""), fields.get("url", ""),
+                   is_stand_in(fields), committed=True)
+
+
+def _link_print(document: Document) -> str | None:
+    """The duplicate key ``search.documents.fingerprints`` makes from an article's address, if it has one."""
+    return next((key for key in fingerprints(replace(document, body="")) if key.startswith("u")), None)
+
+
+@dataclass
+class ThreadJoiner:
+    """Joins one indexing run's documents to what the index and the run already hold.
+
+    ``run`` is the indexer's run: its searcher (the committed index), ``claimed``
+    and ``claimed_prints`` (ids and duplicate keys written in this run, to their
+    source), ``rebuild`` and its writer. An article is found by its id, else by its
+    address, so a thread also joins an article whose id came from elsewhere (a saved
+    page's title, author and date).
+    """
+
+    run: Any
+    articles: dict[str, _Held] = field(default_factory=dict)  # this run's articles by id
+    by_link: dict[str, _Held] = field(default_factory=dict)  # ... and by address key
+    taken: set[str] = field(default_factory=set)  # stand-ins deleted in this run
+    to_read_again: list[str] = field(default_factory=list)
+
+    def join(self, key: str, documents: list[Document]) -> tuple[list[Document], list[Document]]:
+        """Split source ``key``'s documents into those joined here and the rest (for the duplicate check).
+
+        Joined: the comments of a thread whose article (or another stand-in for it) is
+        already held, now under that article's id, title and link, and an article
+        taking a stand-in's place. Written as they are, they are not duplicates.
+        """
+        joined: list[Document] = []
+        rest: list[Document] = []
+        joins: dict[str, _Held] = {}
+        for document in documents:
+            if document.kind == "comment":
+                held = joins.get(document.article_id)
+                (joined if held else rest).append(_moved(document, held) if held else document)
+                continue
+            held = self._holder(document, key)
+            if held is not None and is_stand_in(document):
+                joins[document.id] = held
+                continue
+            if held is not None and held.stand_in and held.committed:
+                self._take_over(document, held, key)
+                joined.append(document)
+            else:
+                rest.append(document)  # new, or a duplicate for the indexer to report
+            self._remember(document, key)
+        return joined, rest
+
+    def _holder(self, document: Document, key: str) -> _Held | None:
+        """The article another source holds with this document's id, else with its address."""
+        for held in (self._by_id(document.id), self._by_address(document)):
+            if held is not None and held.source != key:
+                return held
+        return None
+
+    def _by_id(self, doc_id: str) -> _Held | None:
+        if doc_id in self.taken:
+            return None
+        if doc_id in self.run.claimed:
+            return self.articles.get(doc_id)
+        if self.run.rebuild:
+            return None
+        stored = self.run.searcher.document(id=doc_id)
+        return _Held.stored(stored) if stored else None
+
+    def _by_address(self, document: Document) -> _Held | None:
+        link_print = _link_print(document)
+        if link_print is None:
+            return None
+        held = self.by_link.get(link_print)
+        if held is not None and held.id in self.run.claimed:
+            return held
+        if self.run.rebuild:
+            return None
+        number = self.run.searcher.document_number(fingerprint=link_print)
+        if number is None:
+            return None
+        stored = self.run.searcher.stored_fields(number)
+        return None if stored["id"] in self.taken else _Held.stored(stored)
+
+    def _remember(self, article: Document, key: str) -> None:
+        held = _Held(article.id, key, article.title, article.url, is_stand_in(article), committed=False)
+        self.articles[article.id] = held
+        link_print = _link_print(article)
+        if link_print is not None:
+            self.by_link.setdefault(link_print, held)
+
+    def _take_over(self, article: Document, stand_in: _Held, key: str) -> None:
+        """Delete a committed stand-in; its source is read again (``read_again``), now joining the article."""
+        self.run.open()
+        self.run.writer.delete_by_term("id", stand_in.id)
+        self.taken.add(stand_in.id)
+        for fingerprint in fingerprints(article):
+            self.run.claimed_prints[fingerprint] = key
+        if stand_in.source not in self.to_read_again:
+            self.to_read_again.append(stand_in.source)
+
+    def read_again(self, known: dict[str, Any], files: list[Path], done: int,
+                   source_key: Callable[[Path], str]) -> None:
+        """Queue the sources whose stand-ins were taken over: forced to be read again, after ``files[:done]``."""
+        waiting = {source_key(path) for path in files[done:]}
+        for key in self.to_read_again:
+            if key in known:
+                known[key] = replace(known[key], size=-1, sha1="")
+            if key not in waiting and Path(key).exists():
+                files.append(Path(key))
+        self.to_read_again.clear()
+
+
+def _moved(comment: Document, article: _Held) -> Document:
+    """A stand-in thread's comment under the article it joins: its id, title and link."""
+    old = comment.article_id
+
+    def rebased(doc_id: str | None) -> str | None:
+        return article.id + doc_id[len(old):] if doc_id and doc_id.startswith(old) else doc_id
+
+    return replace(comment, id=rebased(comment.id), article_id=article.id, parent_id=rebased(comment.parent_id),
+                   title=article.title, url=article.url)

@@ -1,0 +1,178 @@
+"""What the XML readers share: parsing untrusted XML safely, and HTML fragments turned to text.
+
+Export files come from anywhere, so a document type declaration is refused outright:
+entity declarations are how external-entity (XXE) and entity-expansion ("billion
+laughs") attacks work, and no WordPress, Disqus or feed export needs one. The parser
+is also told never to load a DTD, resolve an entity or touch the network.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from search.readers.base import Problem, ReadError, paragraphs
+
+_XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_PROLOG_ITEM = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
+_SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "dtd_validation": False,
+         "huge_tree": False, "remove_comments": True, "remove_pis": True}
+
+
+class XmlCut(Exception):
+    """The XML stopped being well formed at ``line``; what came before it was read."""
+
+    def __init__(self, line: int | None, reason: str, truncated: bool) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+        self.truncated = truncated
+
+
+def cut_problem(path: Path, cut: XmlCut, read: str) -> Problem:
+    """Where a file stops being XML, and that ``read`` (``"the 12 articles"``) before it were kept."""
+    what = "the file looks truncated" if cut.truncated else "the XML breaks"
+    return Problem(path, cut.line, f"{what} ({cut.reason}); {read} before it were read, anything after it is lost",
+                   "truncated" if cut.truncated else "parse")
+
+
+def refuse_doctype(path: Path, text: str) -> None:
+    """Refuse a DTD before any parser sees it (see the module docstring).
+
+    Only the prolog is looked at: a post about HTML may well quote ``<!DOCTYPE html>`` in its text.
+    """
+    position = 1 if text.startswith("\ufeff") else 0
+    while match := _PROLOG_ITEM.match(text, position):
+        position = match.end()
+    if text[position:position + 9].upper() == "<!DOCTYPE":
+        line = text.count("\n", 0, position) + 1
+        raise ReadError(path, line, "XML with a document type declaration (<!DOCTYPE) is refused: its entity "
+                                    "declarations are a way to attack the reader, and exports need none")
+
+
+def xml_bytes(path: Path, text: str) -> bytes:
+    """Decoded text back to UTF-8 bytes for lxml, without a declaration naming another encoding."""
+    refuse_doctype(path, text)
+    return _XML_DECLARATION.sub("", text, count=1).encode("utf-8")
+
+
+def root_tag(path: Path, text: str) -> str | None:
+    """The root element's tag (``{namespace}name``), read from the start of the file only."""
+    try:
+        for _, element in etree.iterparse(io.BytesIO(xml_bytes(path, text[:65536])), events=("start",), **_SAFE):
+            return element.tag
+    except etree.XMLSyntaxError:
+        return None
+    return None
+
+
+def iter_elements(path: Path, text: str, tags: set[str]) -> Iterator[etree._Element]:
+    """Each complete element whose tag is in ``tags``, in file order; raises XmlCut where the XML breaks.
+
+    Elements are handed over as they end, so a file cut off part way keeps the
+    records before the cut (the caller decides what to say about the rest).
+    """
+    data = xml_bytes(path, text)
+    parser = etree.iterparse(io.BytesIO(data), events=("end",), tag=tuple(tags), **_SAFE)
+    try:
+        for _, element in parser:
+            yield element
+    except etree.XMLSyntaxError as error:
+        line = error.lineno or None
+        truncated = line is not None and line >= text.rstrip().count("\n") + 1
+        raise XmlCut(line, _syntax_reason(error), truncated) from error
+
+
+def _syntax_reason(error: etree.XMLSyntaxError) -> str:
+    message = str(error.msg or error).split(", line ")[0].strip()
+    return message[0].lower() + message[1:] if message else "not well-formed XML"
+
+
+def local_name(tag: object) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def child_text(element: etree._Element, name: str) -> str:
+    """The text of the first child with this local name (any namespace), or ""."""
+    for child in element:
+        if local_name(child.tag) == name:
+            return (child.text or "").strip()
+    return ""
+
+
+def children(element: etree._Element, name: str) -> list[etree._Element]:
+    return [child for child in element if local_name(child.tag) == name]
+
+
+_BLOCK_TAGS = {"p", "div", "section", "article", "header", "footer", "aside", "blockquote", "figure", "figcaption",
+               "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "li", "dt", "dd", "table", "tr", "pre",
+               "address", "hr", "cite"}
+_SKIPPED_TAGS = {"script", "style", "noscript", "iframe", "object", "embed", "template", "svg"}
+
+
+def html_to_text(fragment: str) -> str:
+    """An HTML fragment as text paragraphs separated by blank lines; markup, comments and scripts dropped.
+
+    Blank lines in the source text also separate paragraphs, as WordPress's classic
+    editor writes paragraphs without ``<p>`` tags.
+    """
+    if not fragment.strip():
+        return ""
+    if "<" not in fragment and "&" not in fragment:
+        return paragraphs(fragment.split("\n"))
+    try:
+        root = lxml_html.fragment_fromstring(fragment, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return paragraphs(re.sub(r"<[^>]*>", " ", fragment).split("\n"))
+    lines: list[str] = []
+    current: list[str] = []
+
+    def end_line(blank: bool = False) -> None:
+        text = " ".join("".join(current).split())
+        if text:
+            lines.append(text)
+        current.clear()
+        if blank and lines and lines[-1]:
+            lines.append("")
+
+    def add_text(text: str | None) -> None:
+        """A blank line in running text ends a paragraph, a single newline a line."""
+        if not text:
+            return
+        for number, paragraph in enumerate(re.split(r"\n[ \t]*\n\s*", text)):
+            if number:
+                end_line(blank=True)
+            for line_number, line in enumerate(paragraph.split("\n")):
+                if line_number:
+                    end_line()
+                current.append(line)
+
+    def walk(node: etree._Element) -> None:
+        tag = node.tag.lower() if isinstance(node.tag, str) else ""
+        if tag in _SKIPPED_TAGS or not isinstance(node.tag, str):
+            add_text(node.tail)
+            return
+        block = tag in _BLOCK_TAGS
+        if block:
+            end_line(blank=tag in {"p", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table",
+                                   "pre", "figure", "dl", "div"})
+        if tag == "br":
+            end_line()
+        add_text(node.text)
+        for child in node:
+            walk(child)
+        if block:
+            end_line(blank=tag not in {"li", "dt", "dd", "tr", "cite", "figcaption"})
+        add_text(node.tail)
+
+    add_text(root.text)
+    for child in root:
+        walk(child)
+    end_line()
+    return paragraphs(lines)
+

@@ -1,0 +1,227 @@
+"""WordPress exports (WXR, the ``.xml`` from Tools > Export): posts and pages with their comment threads.
+
+Only published posts and pages (and other published content types) become articles;
+drafts, private and password-protected posts, revisions, attachments, navigation items
+and the like are left out, as are unapproved, spam and trashed comments and pingbacks,
+and the file's summary counts each. Content is HTML from the classic or the block editor: block comments
+(``<!-- wp:paragraph -->``) and shortcodes (``[gallery]``, ``[caption]...[/caption]``)
+are removed, the text of enclosing shortcodes kept. Articles are keyed by their
+permalink (``search.joining``), so a Disqus export of the same site joins them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+from lxml import etree
+
+from search.documents import Document
+from search.joining import link_article_id
+from search.readers.base import Problem, RawComment, ReadError, ReadResult, build_thread
+from search.readers.markup import XmlCut, child_text, children, cut_problem, html_to_text, iter_elements, local_name
+
+WP_NAMESPACE_PREFIX = "wordpress.org/export/"
+LEFT_OUT = "left out"  # the Problem kind of what an export holds but is not writing to index
+
+# Content types that are not writing: media, menus, revisions, editor internals.
+_NOT_ARTICLES = {
+    "attachment": "attachment", "revision": "revision", "nav_menu_item": "navigation menu item",
+    "wp_block": "reusable block", "wp_template": "template", "wp_template_part": "template part",
+    "wp_navigation": "navigation menu", "wp_global_styles": "style setting", "custom_css": "custom CSS",
+    "customize_changeset": "customizer change set", "oembed_cache": "embed cache entry",
+    "user_request": "privacy request", "wp_font_family": "font", "wp_font_face": "font",
+}  # fmt: skip
+_COMMENT_STATES = {"0": "unapproved comment", "spam": "spam comment", "trash": "trashed comment",
+                   "post-trashed": "trashed comment"}
+_STATUS_NAMES = {"future": "scheduled", "auto-draft": "draft", "inherit": "revision of a", "pending": "pending"}
+_CORE_SHORTCODES = {"caption", "wp_caption", "gallery", "audio", "video", "playlist", "embed"}
+_SHORTCODE = re.compile(r"\[(/?)([A-Za-z][\w-]*)((?:\s[^\[\]]*)?)/?\]")
+_WP_DATE = "%Y-%m-%d %H:%M:%S"
+_CONTENT = "http://purl.org/rss/1.0/modules/content/"
+
+
+def read_wordpress(path: Path, text: str) -> ReadResult:
+    authors: dict[str, str] = {}
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    left_out: Counter = Counter()
+    try:
+        for element in iter_elements(path, text, _TAGS):
+            name = local_name(element.tag)
+            if name == "author":
+                login = child_text(element, "author_login")
+                authors[login] = child_text(element, "author_display_name") or login
+            elif name == "item":
+                _read_item(path, element, authors, documents, problems, left_out)
+            element.clear(keep_tail=True)
+    except XmlCut as cut:
+        if not documents:
+            raise ReadError(path, cut.line, f"not a readable WordPress export: {cut.reason}") from cut
+        articles = sum(document.kind == "article" for document in documents)
+        problems.append(cut_problem(path, cut, f"the {articles} articles"))
+    if not documents and not left_out:
+        raise ReadError(path, None, "the WordPress export holds no posts or pages")
+    if left_out:
+        problems.append(Problem(path, None, f"left out (not published writing): {counted(left_out)}", LEFT_OUT))
+    return ReadResult(documents, problems)
+
+
+_TAGS = {f"{{{namespace}}}author" for namespace in
+         ("http://wordpress.org/export/1.0/", "http://wordpress.org/export/1.1/", "http://wordpress.org/export/1.2/",
+          "https://wordpress.org/export/1.0/", "https://wordpress.org/export/1.1/",
+          "https://wordpress.org/export/1.2/")} | {"item"}
+
+
+def counted(counter: Counter) -> str:
+    """``2 drafts, 1 spam comment``: what was left out, most common first."""
+    return ", ".join(f"{count} {name}{'' if count == 1 else 's'}" for name, count in counter.most_common())
+
+
+def _read_item(path: Path, item: etree._Element, authors: dict[str, str], documents: list[Document],
+               problems: list[Problem], left_out: Counter) -> None:
+    post_type = child_text(item, "post_type") or "post"
+    status = child_text(item, "status") or "publish"
+    if post_type in _NOT_ARTICLES:
+        left_out[_NOT_ARTICLES[post_type]] += 1
+        return
+    if status != "publish":
+        left_out[f"{_STATUS_NAMES.get(status, status)} {post_type}"] += 1
+        return
+    if child_text(item, "post_password"):
+        left_out[f"password-protected {post_type}"] += 1  # its author meant it for a few readers only
+        return
+    line = item.sourceline
+    title = " ".join(html_to_text(child_text(item, "title")).split())  # titles may carry <em> and entities
+    body = html_to_text(strip_shortcodes(item.findtext(f"{{{_CONTENT}}}encoded") or ""))
+    if not title.strip() and not body:
+        left_out[f"empty {post_type}"] += 1
+        return
+    login = child_text(item, "creator")
+    date = offset_date(child_text(item, "post_date"), child_text(item, "post_date_gmt"))
+    if date is None:
+        problems.append(Problem(path, line, f"{title!r} has no readable date; indexed without a date", "date"))
+    url = child_text(item, "link")
+    tags = tuple(dict.fromkeys((category.text or "").strip() for category in children(item, "category")
+                               if category.get("domain") in {"category", "post_tag"} and (category.text or "").strip()))
+    comments, comment_problems = _comments(path, item, left_out)
+    thread, thread_problems = build_thread(
+        path, title=title, author=authors.get(login, login), date=date, body=body, comments=comments, url=url,
+        tags=tags, position=len(documents), own_id=link_article_id(url) if url else "",
+    )
+    documents.extend(thread)
+    problems.extend(comment_problems + thread_problems)
+
+
+@dataclass
+class SourceComment:
+    """A comment with the ids its export gives it and its parent, before threading."""
+
+    source_id: str
+    parent_id: str | None
+    comment: RawComment
+    kept: bool = True
+
+
+def _comments(path: Path, item: etree._Element, left_out: Counter) -> tuple[list[RawComment], list[Problem]]:
+    found: list[SourceComment] = []
+    for element in children(item, "comment"):
+        approved = child_text(element, "comment_approved") or "1"
+        kind = child_text(element, "comment_type")
+        left = _COMMENT_STATES.get(approved) or (kind if kind in {"pingback", "trackback"} else None)
+        if left:
+            left_out[left] += 1
+        body = html_to_text(strip_shortcodes(child_text(element, "comment_content")))
+        if not body and not left:
+            left_out["empty comment"] += 1
+            left = "empty"
+        date = offset_date(child_text(element, "comment_date"), child_text(element, "comment_date_gmt"))
+        parent = child_text(element, "comment_parent")
+        own_id = child_text(element, "comment_id")
+        found.append(SourceComment(own_id, parent if parent not in {"", "0"} else None,
+                                   RawComment(child_text(element, "comment_author"), date, body,
+                                              line=element.sourceline, own_id=f"wp-{own_id}" if own_id else ""),
+                                   kept=left is None))
+    return thread_order(path, found)
+
+
+def thread_order(path: Path, found: list[SourceComment]) -> tuple[list[RawComment], list[Problem]]:
+    """Comments oldest first with each parent before its replies, reply links as indexes.
+
+    A reply to a comment that was left out answers that comment's own parent
+    instead, as when a comment is removed from the index.
+    """
+    problems: list[Problem] = []
+    by_id = {entry.source_id: entry for entry in found if entry.source_id}
+    kept = sorted((entry for entry in found if entry.kept), key=lambda entry: _time_key(entry.comment.date))
+    replies: dict[str | None, list[SourceComment]] = {}
+    for entry in kept:
+        parent, seen = entry.parent_id, {entry.source_id}
+        while parent is not None and parent in by_id and not by_id[parent].kept and parent not in seen:
+            seen.add(parent)
+            parent = by_id[parent].parent_id
+        if parent is not None and (parent not in by_id or parent in seen):
+            problems.append(Problem(path, entry.comment.line,
+                                    f"comment {entry.source_id} answers comment {parent}, which is not in the "
+                                    "export; indexed as a top-level comment", "reply link"))
+            parent = None
+        replies.setdefault(parent, []).append(entry)
+    ordered: list[RawComment] = []
+    index: dict[str, int] = {}
+    waiting = [(entry, None) for entry in reversed(replies.get(None, []))]
+    while waiting:
+        entry, parent_index = waiting.pop()
+        index[entry.source_id] = len(ordered)
+        ordered.append(replace(entry.comment, reply_to=parent_index))
+        waiting.extend((reply, index[entry.source_id]) for reply in reversed(replies.get(entry.source_id, [])))
+    return ordered, problems
+
+
+def _time_key(date: datetime | None) -> float:
+    if date is None:
+        return float("-inf")
+    return (date if date.tzinfo else date.replace(tzinfo=UTC)).timestamp()
+
+
+def offset_date(local: str, gmt: str) -> datetime | None:
+    """A WordPress date in the site's own time, with its offset from UTC taken from the GMT copy.
+
+    Drafts have no GMT date (``0000-00-00 00:00:00``): the local date is kept without an offset.
+    """
+    try:
+        local_date = datetime.strptime(local.strip(), _WP_DATE)
+    except ValueError:
+        local_date = None
+    try:
+        gmt_date = datetime.strptime(gmt.strip(), _WP_DATE)
+    except ValueError:
+        gmt_date = None
+    if local_date is None:
+        return gmt_date.replace(tzinfo=UTC) if gmt_date else None
+    if gmt_date is None:
+        return local_date
+    offset = timedelta(minutes=round((local_date - gmt_date).total_seconds() / 60))
+    if abs(offset) >= timedelta(hours=24):
+        return local_date
+    return local_date.replace(tzinfo=timezone(offset))
+
+
+def strip_shortcodes(content: str) -> str:
+    """Remove shortcode tags, keeping the text an enclosing shortcode wraps.
+
+    A bracketed word is a shortcode when it is one of WordPress's own, has attributes
+    (``[contact-form id="3"]``, ``[youtube https://...]``) or has a closing tag, so
+    ``[sic]`` and ``[1]`` in an essay stay as written.
+    """
+    closed = {match.group(2).lower() for match in _SHORTCODE.finditer(content) if match.group(1)}
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(2).lower()
+        if name in _CORE_SHORTCODES or name in closed or "=" in match.group(3) or "://" in match.group(3):
+            return " "
+        return match.group(0)
+
+    return _SHORTCODE.sub(replace, content)

@@ -1,0 +1,221 @@
+"""Across the formats: telling .xml files apart, refusing hostile XML, joining Disqus threads to
+WordPress posts in either order, and exporting what was read."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from search import results
+from search.cli import main
+from search.indexer import index_paths
+from search.inspect import check
+from search.readers import ReadError, read_file, reader_for, xml_format
+from search.store import open_index
+
+FIXTURES = Path(__file__).parent / "fixtures"
+WORDPRESS = FIXTURES / "wordpress" / "theme-unit-test-excerpt.xml"
+DISQUS = FIXTURES / "disqus" / "wpthemetestdata-disqus.xml"
+RSS = FIXTURES / "feeds" / "pamphletariat.rss"
+CSV = FIXTURES / "tabular" / "pamphlets.csv"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A folder holding the site's WordPress export and its Disqus export."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    shutil.copy(WORDPRESS, folder / "wordpress.xml")
+    shutil.copy(DISQUS, folder / "comments.xml")  # sorts first: the run must still read it after the posts
+    return folder
+
+
+def documents(index_dir: Path) -> dict[str, tuple]:
+    """Every article and comment, as the fields a reader sees (not where it came from)."""
+    with open_index(index_dir).searcher() as searcher:
+        return {fields["id"]: (fields["kind"], fields["title"], fields["author"], fields.get("date"),
+                               fields["body"], fields["article_id"], fields.get("parent_id"), fields.get("url"))
+                for fields in searcher.all_stored_fields() if fields["kind"] in ("article", "comment")}
+
+
+def index_in_order(index_dir: Path, *paths: Path) -> dict[str, tuple]:
+    for path in paths:
+        report = index_paths(index_dir, [path])
+        assert not report.failed, report.failed
+    assert check(index_dir) == []
+    return documents(index_dir)
+
+
+def test_wordpress_then_disqus_and_disqus_then_wordpress_give_the_same_threads(tmp_path, site):
+    wordpress, disqus = site / "wordpress.xml", site / "comments.xml"
+    posts_first = index_in_order(tmp_path / "a", wordpress, disqus)
+    comments_first = index_in_order(tmp_path / "b", disqus, wordpress)
+    one_run = index_in_order(tmp_path / "c", site)
+    assert posts_first == comments_first == one_run
+    article_id = next(doc_id for doc_id, fields in posts_first.items()
+                      if fields[0] == "article" and fields[1] == "Template: Comments")
+    thread = [fields for fields in posts_first.values() if fields[0] == "comment" and fields[5] == article_id]
+    authors = {fields[2] for fields in thread}
+    assert {"Jane Bloggs", "Rosa Reader", "Karl"} <= authors  # WordPress and Disqus comments in one thread
+    assert {fields[1] for fields in thread} == {"Template: Comments"}  # the post's title, not Disqus's
+    stand_alone = [fields for fields in posts_first.values() if fields[0] == "article" and fields[4] == ""]
+    assert [fields[1] for fields in stand_alone] == ["Markup: HTML Tags and Formatting | Theme Unit Test Data"]
+
+
+def test_indexing_either_export_again_changes_nothing(tmp_path, site):
+    index_dir = tmp_path / "index"
+    before = index_in_order(index_dir, site / "comments.xml", site / "wordpress.xml")
+    (site / "comments.xml").write_text((site / "comments.xml").read_text() + "\n")  # changed: read again
+    (site / "wordpress.xml").write_text((site / "wordpress.xml").read_text() + "\n")
+    assert index_in_order(index_dir, site) == before
+
+
+def test_the_thread_holds_both_exports_comments_in_reply_order(tmp_path, site):
+    index_dir = tmp_path / "index"
+    index_in_order(index_dir, site / "comments.xml", site / "wordpress.xml")
+    article_id = next(doc_id for doc_id, fields in documents(index_dir).items() if fields[1] == "Template: Comments")
+    with open_index(index_dir).searcher() as searcher:
+        article, comments = results.thread(searcher, article_id)
+    assert article.body.startswith("This post tests comments")
+    depths = {comment.body: depth for comment, depth in comments}
+    assert depths["Comment Depth 04"] == 3  # WordPress's comment_parent chain
+    assert depths["Agreed — and the dates should keep their time zone."] == 1  # Disqus's parent link
+    assert depths["Replying to a comment that has since been deleted."] == 2
+
+
+def test_a_thread_joins_an_article_from_another_reader_by_its_address(tmp_path, site):
+    """A JSON Lines article has its own id (not the link's): the thread finds it by its address."""
+    record = {"title": "Markup: HTML Tags and Formatting", "author": "Theme Buster", "date": "2013-01-11",
+              "url": "https://wpthemetestdata.wordpress.com/2013/01/11/markup-html-tags-and-formatting/",
+              "body": "Headings, blockquotes, tables and lists: the markup a theme must style."}
+    archive = site / "markup.jsonl"
+    archive.write_text(json.dumps(record) + "\n")
+    disqus = site / "comments.xml"
+    article_first = index_in_order(tmp_path / "a", archive, disqus)
+    thread_first = index_in_order(tmp_path / "b", disqus, archive)
+    assert article_first == thread_first
+    article_id, article = next((doc_id, fields) for doc_id, fields in article_first.items()
+                               if fields[0] == "article" and fields[1] == record["title"])
+    replies = [fields for fields in article_first.values() if fields[0] == "comment" and fields[5] == article_id]
+    assert {fields[2] for fields in replies} == {"Ada", "Theme Buster"}
+    assert {fields[1] for fields in replies} == {record["title"]}
+    assert article[4] == record["body"]
+    assert not any(fields[1].startswith("Markup: HTML Tags and Formatting |") for fields in article_first.values())
+
+
+def test_strict_does_not_refuse_an_export_for_holding_drafts_and_attachments(tmp_path):
+    report = index_paths(tmp_path / "index", [WORDPRESS], strict=True)
+    assert report.added["article"] == 4
+    assert any(problem.kind == "left out" for problem in report.problems)
+
+
+@pytest.mark.parametrize(("fixture", "expected"), [
+    (WORDPRESS, "WordPress export"), (DISQUS, "Disqus export"), (RSS, "feed"),
+    (FIXTURES / "feeds" / "pamphletariat.atom", "feed")])
+def test_an_xml_files_format_is_told_by_its_content(tmp_path, fixture, expected):
+    copy = tmp_path / "export.xml"
+    copy.write_bytes(fixture.read_bytes())
+    assert xml_format(copy, copy.read_text(encoding="utf-8"))[0] == expected
+    assert read_file(copy).documents
+
+
+def test_every_new_suffix_has_a_reader():
+    for name in ("a.xml", "a.xml.gz", "a.rss", "a.atom", "a.csv", "a.tsv"):
+        assert reader_for(Path(name)) is not None
+
+
+def test_xml_no_reader_takes_is_reported_not_skipped(tmp_path):
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    (folder / "sitemap.xml").write_text('<?xml version="1.0"?><urlset><url><loc>x</loc></url></urlset>')
+    shutil.copy(RSS, folder / "feed.rss")
+    result = CliRunner().invoke(main, ["index", str(folder), "--index", str(tmp_path / "index")])
+    assert result.exit_code == 1
+    assert "sitemap.xml: unsupported XML: root element <urlset>" in result.output
+    assert "added: 2 articles" in result.output
+
+
+def test_a_gzipped_disqus_export_is_read(tmp_path):
+    import gzip
+
+    packed = tmp_path / "comments.xml.gz"
+    packed.write_bytes(gzip.compress(DISQUS.read_bytes()))
+    assert any(document.author == "Rosa Reader" for document in read_file(packed).documents)
+
+
+SECRET = "top secret contents of a local file"
+
+
+@pytest.mark.parametrize("wrapper", ["wordpress", "feed", "disqus"])
+def test_external_entities_are_refused(tmp_path, wrapper):
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET)
+    doctype = f'<!DOCTYPE rss [<!ENTITY leak SYSTEM "file://{secret}">]>'
+    bodies = {
+        "wordpress": f'{doctype}<rss xmlns:wp="http://wordpress.org/export/1.2/" '
+                     'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><item><title>&leak;</title>'
+                     "<content:encoded>&leak;</content:encoded><wp:status>publish</wp:status></item></channel></rss>",
+        "feed": f"{doctype}<rss><channel><item><title>&leak;</title><description>&leak;</description></item>"
+                "</channel></rss>",
+        "disqus": f'{doctype}<disqus xmlns="http://disqus.com"><thread><title>&leak;</title></thread></disqus>',
+    }
+    path = tmp_path / "hostile.xml"
+    path.write_text('<?xml version="1.0"?>\n' + bodies[wrapper])
+    with pytest.raises(ReadError, match="document type declaration") as error:
+        read_file(path)
+    assert SECRET not in str(error.value)
+
+
+def test_a_post_quoting_a_doctype_in_its_text_is_read(tmp_path):
+    text = WORDPRESS.read_text(encoding="utf-8").replace(
+        "<![CDATA[This post tests comments", "<![CDATA[Start with <pre><!DOCTYPE html></pre> This post tests comments")
+    path = tmp_path / "export.xml"
+    path.write_text(text, encoding="utf-8")
+    article = next(document for document in read_file(path).documents if document.title == "Template: Comments")
+    assert article.body.startswith("Start with") and "This post tests comments" in article.body
+
+
+def test_entity_expansion_bombs_are_refused_quickly(tmp_path):
+    entities = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{level} "{("&lol" + str(level - 1) + ";") * 10 if level > 1 else "&lol;" * 10}">'
+        for level in range(1, 10))
+    path = tmp_path / "laughs.rss"
+    path.write_text(f'<?xml version="1.0"?><!DOCTYPE rss [{entities}]><rss><channel><item><title>&lol9;</title>'
+                    "</item></channel></rss>")
+    with pytest.raises(ReadError, match="document type declaration"):
+        read_file(path)
+
+
+def test_the_parser_itself_neither_loads_nor_expands_entities(tmp_path):
+    """Defence in depth: even past the DTD check, lxml is told not to resolve entities or use the network."""
+    from lxml import etree
+
+    from search.readers import markup
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET)
+    data = (f'<!DOCTYPE r [<!ENTITY leak SYSTEM "file://{secret}">]><r><item>&leak;</item></r>').encode()
+    import io
+
+    items = [etree.tostring(element) for _, element in
+             etree.iterparse(io.BytesIO(data), events=("end",), tag="item", **markup._SAFE)]
+    assert SECRET.encode() not in b"".join(items)
+
+
+@pytest.mark.parametrize("fixtures", [(WORDPRESS, DISQUS), (RSS,), (CSV,)], ids=["wordpress+disqus", "rss", "csv"])
+def test_export_round_trips_what_was_read(tmp_path, fixtures):
+    first_index, second_index = tmp_path / "first", tmp_path / "second"
+    for fixture in fixtures:
+        index_paths(first_index, [fixture])
+    exported = tmp_path / "export.jsonl"
+    runner = CliRunner()
+    result = runner.invoke(main, ["export", "--index", str(first_index), "-o", str(exported)])
+    assert result.exit_code == 0, result.output
+    assert all(json.loads(line)["title"] for line in exported.read_text().splitlines())
+    report = index_paths(second_index, [exported])
+    assert not report.failed
+    assert documents(second_index) == documents(first_index)

@@ -1,0 +1,85 @@
+"""CSV and TSV spreadsheets: a header names the columns, comment rows name their article."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from search.readers import ReadError, read_file
+
+FIXTURES = Path(__file__).parent / "fixtures" / "tabular"
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_csv_rows_become_articles_and_comments():
+    documents = read_file(FIXTURES / "pamphlets.csv").documents
+    articles = [document for document in documents if document.kind == "article"]
+    assert [article.title for article in articles] == ["The Federalist No. 10", "Brutus 1"]
+    assert articles[0].tags == ("US Constitution", "Law & Constitution")
+    assert articles[0].body.count("\n\n") == 1  # paragraphs kept as written in the cell
+
+
+def test_comments_name_their_article_by_id_or_by_url_and_reply_by_id():
+    documents = read_file(FIXTURES / "pamphlets.csv").documents
+    comments = {document.author: document for document in documents if document.kind == "comment"}
+    federalist = next(document for document in documents if document.title == "The Federalist No. 10"
+                      and document.kind == "article")
+    assert comments["Cato"].article_id == federalist.id  # by id "f10"
+    assert comments["Publius"].article_id == federalist.id  # by url, without its trailing slash
+    assert comments["Publius"].parent_id == comments["Cato"].id
+    assert comments["Cato"].date.isoformat() == "1787-11-30T10:00:00-05:00"
+
+
+def test_tsv_is_read_by_its_suffix():
+    documents = read_file(FIXTURES / "pamphlets.tsv").documents
+    assert [document.title for document in documents] == ["The Federalist No. 10", "Brutus 1"]
+
+
+def test_a_missing_column_is_named(tmp_path):
+    path = write(tmp_path, "essays.csv", "title,author,body\nA,B,C\n")
+    with pytest.raises(ReadError, match="no 'date' column") as error:
+        read_file(path)
+    assert error.value.line == 1
+
+
+def test_a_missing_header_is_a_clear_error(tmp_path):
+    path = write(tmp_path, "essays.csv", "The Federalist No. 10,Publius,1787-11-22,Among the numerous advantages\n")
+    with pytest.raises(ReadError, match="header row has no 'title', 'author', 'date' or 'body' column"):
+        read_file(path)
+
+
+def test_a_bad_row_is_skipped_with_its_line_and_the_rest_kept(tmp_path):
+    path = write(tmp_path, "essays.csv", "title,author,date,body\nOne,A,2011-10-21,First\nTwo,B\n"
+                                         "Three,C,not a date,Third\n")
+    result = read_file(path)
+    assert [document.title for document in result.documents] == ["One", "Three"]
+    reasons = {problem.line: problem.reason for problem in result.problems}
+    assert "2 fields where the header has 4" in reasons[3]
+    assert "unreadable date 'not a date'" in reasons[4]
+
+
+def test_a_truncated_file_keeps_the_rows_before_the_cut(tmp_path):
+    path = write(tmp_path, "essays.csv", 'title,author,date,body\nOne,A,2011-10-21,First\nTwo,B,2011,"cut off')
+    result = read_file(path)
+    assert [document.title for document in result.documents] == ["One"]
+    assert any(problem.kind == "truncated" for problem in result.problems)
+
+
+def test_a_comment_naming_no_article_is_reported(tmp_path):
+    path = write(tmp_path, "essays.csv", "title,author,date,body,id,article\nOne,A,2011,First,a1,\n"
+                                         ",B,2012,Reply,,nowhere\n")
+    result = read_file(path)
+    assert [document.kind for document in result.documents] == ["article"]
+    assert "names article 'nowhere'" in result.problems[0].reason and result.problems[0].line == 3
+
+
+def test_a_long_essay_fits_in_one_cell(tmp_path):
+    body = "The general strike. " * 20_000  # 400,000 characters, beyond csv's default field limit
+    path = write(tmp_path, "essays.csv", f'title,author,date,body\nLong,A,2011,"{body}"\n')
+    assert read_file(path).documents[0].body == body.strip()
