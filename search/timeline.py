@@ -1,0 +1,176 @@
+"""The timeline of a search: how many matching documents fall in each year, month or day.
+
+Counted in one pass over the matches by the day in the date column, then summed
+into the periods that suit the span: days for a few weeks, months for a few years,
+years beyond. Each period carries the ``date:`` clause that narrows a search to it,
+and that clause matches exactly the documents counted (both read the same date).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.searching import Searcher
+
+from search.date_echo import day_words, span_words
+from search.query import ParsedQuery, parse
+from search.results import Filters
+from search.schema import SOURCE_KIND
+
+Granularity = Literal["year", "month", "day"]
+MAX_DAYS = 62  # a span of up to about two months is shown day by day
+MAX_MONTHS = 36  # up to three years month by month; longer spans year by year
+_MICROSECONDS_PER_DAY = 86_400_000_000
+_OPERATORS = re.compile(r"\b(?:OR|ANDMAYBE|ANDNOT)\b|\|")
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date
+    count: int
+    granularity: Granularity
+
+    @property
+    def clause(self) -> str:
+        """The query clause for this period: ``date:2011``, ``date:2011-10`` or ``date:2011-10-21``."""
+        width = {"year": 4, "month": 7, "day": 10}[self.granularity]
+        return f"date:{self.first.isoformat()[:width]}"
+
+    @property
+    def label(self) -> str:
+        """``2011``, ``October 2011`` or ``21 October 2011``."""
+        if self.granularity == "year":
+            return str(self.first.year)
+        if self.granularity == "month":
+            return f"{self.first:%B} {self.first.year}"
+        return day_words(self.first)
+
+    @property
+    def short_label(self) -> str:
+        """For an axis: ``2011``, ``Oct 2011``, ``21 Oct``."""
+        if self.granularity == "year":
+            return str(self.first.year)
+        if self.granularity == "month":
+            return f"{self.first:%b} {self.first.year}"
+        return f"{self.first.day} {self.first:%b}"
+
+    @property
+    def span(self) -> str:
+        return span_words(self.first, self.last)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Periods from the first dated match to the last, empty ones included, and the undated matches beside."""
+
+    granularity: Granularity
+    periods: tuple[Period, ...]
+    undated: int
+    seconds: float = 0.0
+
+    @property
+    def dated(self) -> int:
+        return sum(period.count for period in self.periods)
+
+    @property
+    def total(self) -> int:
+        return self.dated + self.undated
+
+    @property
+    def highest(self) -> int:
+        return max((period.count for period in self.periods), default=0)
+
+
+def search_timeline(searcher: Searcher, text: str | ParsedQuery, filters: Filters | None = None) -> Timeline:
+    """The timeline of the documents a query matches under the same filters as ``search.results.search``.
+
+    Raises QueryError for a query that cannot be understood.
+    """
+    parsed = text if isinstance(text, ParsedQuery) else parse(text)
+    return timeline(searcher, parsed.query, filters.query() if filters else None)
+
+
+def timeline(searcher: Searcher, matching: wq.Query, narrowing: wq.Query | None = None) -> Timeline:
+    """The timeline of the documents ``matching`` finds, within ``narrowing`` when given."""
+    started = time.perf_counter()
+    results = searcher.search(matching, limit=1, scored=False, filter=narrowing, mask=wq.Term("kind", SOURCE_KIND),
+                              groupedby={"day": _DayFacet()}, maptype=sorting.Count)
+    days = Counter({day: count for day, count in results.groups("day").items() if day is not None})
+    undated = results.groups("day").get(None, 0)
+    found = periods(days)
+    granularity = found[0].granularity if found else "year"
+    return Timeline(granularity, tuple(found), undated, time.perf_counter() - started)
+
+
+def periods(days: Counter[int]) -> list[Period]:
+    """Day counts (keyed by date ordinal) summed into years, months or days, whichever the span suits."""
+    if not days:
+        return []
+    first, last = date.fromordinal(min(days)), date.fromordinal(max(days))
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    if (last - first).days < MAX_DAYS:
+        return [Period(day, day, days.get(day.toordinal(), 0), "day")
+                for day in (first + timedelta(days=offset) for offset in range((last - first).days + 1))]
+    by_period: Counter[tuple[int, int]] = Counter()
+    monthly = months <= MAX_MONTHS
+    for ordinal, count in days.items():
+        day = date.fromordinal(ordinal)
+        by_period[(day.year, day.month if monthly else 1)] += count
+    if not monthly:
+        return [Period(date(year, 1, 1), date(year, 12, 31), by_period.get((year, 1), 0), "year")
+                for year in range(first.year, last.year + 1)]
+    found = []
+    for index in range(months):
+        year, month = divmod(first.year * 12 + first.month - 1 + index, 12)
+        start = date(year, month + 1, 1)
+        end = (date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)) - timedelta(days=1)
+        found.append(Period(start, end, by_period.get((year, month + 1), 0), "month"))
+    return found
+
+
+def narrowed(query_text: str, period: Period) -> str:
+    """The query with the period's date clause added, grouped first when the query has OR in it."""
+    text = query_text.strip()
+    if _OPERATORS.search(text):
+        text = f"({text})"
+    return f"{text} {period.clause}".strip()
+
+
+class _DayFacet(sorting.FacetType):
+    """Groups matches by the date ordinal of the date column; undated documents under None."""
+
+    maptype = sorting.Count
+
+    def categorizer(self, global_searcher: Searcher) -> sorting.Categorizer:
+        return _DayCategorizer(global_searcher)
+
+
+class _DayCategorizer(sorting.Categorizer):
+    def __init__(self, global_searcher: Searcher) -> None:
+        field = global_searcher.schema["date"]
+        self._epoch = field.to_column_value(datetime(1, 1, 1))  # the column value of day 1
+        self._last_day = date.max.toordinal()
+        self._column: Any = None
+
+    def set_searcher(self, segment_searcher: Searcher, docoffset: int) -> None:
+        self._column = segment_searcher.reader().column_reader("date", translate=False)
+
+    def key_for(self, matcher: Any, segment_docnum: int) -> int | None:
+        ordinal = (self._column[segment_docnum] - self._epoch) // _MICROSECONDS_PER_DAY + 1
+        return ordinal if 1 <= ordinal <= self._last_day else None
+
+
+def timeline_json(found: Timeline) -> dict[str, Any]:
+    """A timeline as JSON-ready data, for the API: the periods with their query clauses, and the undated count."""
+    return {"granularity": found.granularity, "undated": found.undated, "dated": found.dated,
+            "periods": [{"period": period.clause.removeprefix("date:"), "first": period.first.isoformat(),
+                         "last": period.last.isoformat(), "count": period.count, "clause": period.clause}
+                        for period in found.periods]}
