@@ -1,0 +1,348 @@
+"""Passage search: the documents that best match a text of any length, ranked, as plain data.
+
+A passage is text, not a query: no syntax applies to it. In the spirit of
+Lucene's MoreLikeThis, its most informative words are kept (frequency in the
+passage times rarity in the index, at most ``MAX_TERMS`` of them, words in
+almost every document left out) and ORed over the stemmed body and, more
+lightly, the title. Only the best hits are ranked, with Whoosh's block-max
+skipping, and nothing counts every weak match: facets are counted over the best
+``FACET_DEPTH`` hits.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+import time
+from array import array
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
+
+from whoosh import query as wq
+from whoosh.reading import IndexReader
+from whoosh.searching import Searcher
+
+from search.documents import Document
+from search.query import DEFAULT_LIMITS, QueryLimits
+from search.results import (
+    _NOT_DOCUMENTS,
+    FacetCount,
+    Filters,
+    Highlight,
+    Hit,
+    _merge,
+    _occurrences,
+    facet_counts,
+    snippet,
+)
+from search.schema import SOURCE_KIND, STEMMED, stored_document
+from search.serialize import hit_json
+
+MAX_PASSAGE_CHARS = 20_000  # longer passages are trimmed at a word boundary
+MAX_TERMS = 25  # the most informative words of a passage that are searched
+MAX_DOC_SHARE = 0.5  # a word in more than this share of documents says little ...
+MIN_DOCS_FOR_SHARE = 50  # ... once the index is big enough for shares to mean anything
+TITLE_WEIGHT = 0.5  # a passage word in a title counts this much beside the same word in a body
+BM25_K1 = 1.2  # BM25's term-frequency saturation ...
+BM25_B = 0.75  # ... and length normalisation
+FACET_DEPTH = 100  # facets count the authors, years and kinds of this many best hits
+MAX_LIMIT = 100
+
+
+class PassageError(ValueError):
+    """A passage that cannot be searched for, with a message saying why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UnknownDocument(PassageError):
+    """``similar ID`` for an id the index does not hold."""
+
+
+@dataclass(frozen=True)
+class PassageTerm:
+    """One word kept from the passage: its index term, how the passage writes it, and its weight."""
+
+    term: str
+    word: str
+    count: int
+    weight: float
+
+
+@dataclass(frozen=True)
+class SimilarHit:
+    """A hit and the passage's words it shares, most informative first ("why it matched")."""
+
+    hit: Hit
+    shared: tuple[str, ...]
+
+    @property
+    def id(self) -> str:
+        return self.hit.id
+
+    @property
+    def document(self) -> Document:
+        return self.hit.document
+
+
+@dataclass
+class SimilarPage:
+    """The best matches of a passage; ``source`` is the indexed document it came from, if any."""
+
+    source: Document | None
+    terms: list[PassageTerm]
+    hits: list[SimilarHit]
+    facets: dict[str, list[FacetCount]] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    partial: bool = False  # the time limit ran out before every kept word was searched
+
+
+def similar_to_text(searcher: Searcher, text: str, *, limit: int = 10, filters: Filters | None = None,
+                    facets: bool = True, limits: QueryLimits = DEFAULT_LIMITS) -> SimilarPage:
+    """The documents most like a passage; raises PassageError for a passage with nothing to search for.
+
+    Stays within ``limits.seconds``: past it, the words not yet searched are left out and the page is partial.
+    """
+    started = time.perf_counter()
+    passage, notices = trim(text)
+    page = _similar(searcher, passage, None, limit, filters or Filters(), facets, started + limits.seconds)
+    page.notices[:0] = notices
+    page.seconds = time.perf_counter() - started
+    return page
+
+
+def similar_to_document(searcher: Searcher, doc_id: str, *, limit: int = 10, filters: Filters | None = None,
+                        facets: bool = True, limits: QueryLimits = DEFAULT_LIMITS) -> SimilarPage:
+    """The documents most like an indexed article or comment, never the document itself.
+
+    Raises UnknownDocument for an id the index does not hold.
+    """
+    started = time.perf_counter()
+    stored = searcher.document(id=doc_id)
+    if stored is None or stored.get("kind") == SOURCE_KIND:
+        raise UnknownDocument(f"no article or comment has the id '{doc_id}'")
+    source = stored_document(stored)
+    # A comment's title is its thread's: it would pull in the thread rather than what the comment says.
+    passage, notices = trim(f"{source.title}\n\n{source.body}" if source.kind == "article" else source.body)
+    page = _similar(searcher, passage, source, limit, filters or Filters(), facets, started + limits.seconds)
+    page.notices[:0] = notices
+    page.seconds = time.perf_counter() - started
+    return page
+
+
+def trim(text: str, limit: int = MAX_PASSAGE_CHARS) -> tuple[str, list[str]]:
+    """The passage cut to ``limit`` characters at a word boundary, with a notice when it was cut."""
+    if len(text) <= limit:
+        return text, []
+    cut = text.rfind(" ", 0, limit + 1)
+    kept = text[:cut if cut > limit // 2 else limit]
+    return kept, [f"the passage was trimmed to its first {len(kept):,} characters of {len(text):,}"]
+
+
+_OPERATOR = re.compile(r"\b(?:AND|OR|NOT)\b|(?<![\w:])[A-Za-z_]+:(?=\S)|[*~]|(?:^|\s)[+-](?=\w)")
+PASSAGE_WORDS = 30  # a query of this many words or more with no operator reads as a passage
+
+
+def looks_like_passage(text: str) -> bool:
+    """A long text with no query operator: searching it with every word required would find nothing else."""
+    return len(text.split()) >= PASSAGE_WORDS and _OPERATOR.search(text) is None
+
+
+def passage_terms(searcher: Searcher, text: str, exclude: str | None = None) -> list[PassageTerm]:
+    """The passage's most informative index terms, best first.
+
+    Weight = frequency in the passage x BM25's idf in the index. Terms found in
+    no other document than ``exclude`` cannot find anything and are left out, as are
+    terms in more than ``MAX_DOC_SHARE`` of the documents of a sizeable index.
+    """
+    counts: Counter[str] = Counter()
+    forms: dict[str, Counter[str]] = {}
+    for token in STEMMED(text, keeporiginal=True):
+        counts[token.text] += 1
+        forms.setdefault(token.text, Counter())[token.original.lower()] += 1
+    reader = searcher.reader()
+    documents = max(reader.doc_count(), 1)
+    own = 1 if exclude else 0
+    most = documents * MAX_DOC_SHARE if documents >= MIN_DOCS_FOR_SHARE else documents
+    terms = []
+    for term, count in counts.items():
+        frequency = reader.doc_frequency("body", term) or reader.doc_frequency("title", term)
+        if frequency - own < 1 or frequency > most:
+            continue
+        idf = math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
+        terms.append(PassageTerm(term, forms[term].most_common(1)[0][0], count, count * idf))
+    terms.sort(key=lambda item: (-item.weight, item.term))
+    return terms[:MAX_TERMS]
+
+
+def passage_query(terms: Sequence[PassageTerm]) -> wq.Query:
+    """The kept terms as a Whoosh query over body and title: what the highlighter marks in a hit."""
+    return wq.Or([wq.Term(fieldname, item.term) for item in terms for fieldname in ("body", "title")])
+
+
+def _similar(searcher: Searcher, passage: str, source: Document | None, limit: int, filters: Filters,
+             facets: bool, deadline: float) -> SimilarPage:
+    if not passage.strip():
+        raise PassageError("the passage is empty: paste or type some text to find documents like it")
+    terms = passage_terms(searcher, passage, source.id if source else None)
+    if not terms:
+        raise PassageError("nothing to search for: the passage has only very common words, or words no other "
+                           "document uses")
+    limit = max(1, min(limit, MAX_LIMIT))
+    excluded = set(searcher.docs_for_query(_NOT_DOCUMENTS))
+    if source is not None:
+        excluded.add(searcher.document_number(id=source.id))
+    scores, searched = rank(searcher, terms, deadline)
+    ranked = _best(searcher, scores, max(limit, FACET_DEPTH) if facets else limit, excluded, filters.query())
+    page = SimilarPage(source, terms, _hits(searcher, passage_query(terms), terms, ranked[:limit]))
+    if searched < len(terms):
+        page.partial = True
+        page.notices.append(f"the time limit ran out: only the {searched} most telling of {len(terms)} words "
+                            f"were searched")
+    if facets:
+        page.facets = _facet_counts(searcher, [docnum for docnum, _ in ranked])
+    return page
+
+
+def rank(searcher: Searcher, terms: Sequence[PassageTerm], deadline: float = math.inf) -> tuple[dict[int, float], int]:
+    """BM25 scores of every document holding a kept term, summed term by term over body and title.
+
+    Term-at-a-time over each posting list once: with tens of terms, Whoosh's tree of
+    union matchers spends most of its time moving between documents, not scoring.
+    Each term counts by its damped frequency in the passage (``query_weight``). Terms
+    go best first; past ``deadline`` the rest are left out. Returns the scores and
+    how many terms were searched.
+    """
+    documents = max(searcher.doc_count(), 1)
+    leaves = searcher.leaf_searchers()
+    scores: dict[int, float] = {}
+    get = scores.get
+    k1, b = BM25_K1, BM25_B
+    fields = [(fieldname, weight, searcher.avg_field_length(fieldname) or 1.0)
+              for fieldname, weight in (("body", 1.0), ("title", TITLE_WEIGHT)) if weight]
+    for searched, item in enumerate(terms):
+        if searched and time.perf_counter() > deadline:
+            return scores, searched
+        for fieldname, field_weight, average in fields:
+            frequency = searcher.doc_frequency(fieldname, item.term)
+            if not frequency:
+                continue
+            idf = math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
+            weight = field_weight * query_weight(item.count) * idf * (k1 + 1)
+            for leaf, offset in leaves:
+                reader = leaf.reader()
+                if (fieldname, item.term) not in reader:
+                    continue
+                lengths, read_length = _field_lengths(reader, fieldname), reader.doc_field_length
+                postings = reader.postings(fieldname, item.term)
+                while postings.is_active():
+                    docnum = postings.id()
+                    tf = postings.weight()
+                    length = lengths[docnum]
+                    if not length:
+                        length = lengths[docnum] = max(read_length(docnum, fieldname) or 1, 1)
+                    norm = k1 * (1 - b + b * length / average)
+                    scores[offset + docnum] = get(offset + docnum, 0.0) + weight * tf / (tf + norm)
+                    postings.next()
+    return scores, len(terms)
+
+
+_LENGTHS: WeakKeyDictionary[IndexReader, dict[str, array]] = WeakKeyDictionary()
+
+
+def _field_lengths(reader: IndexReader, fieldname: str) -> array:
+    """A segment's field lengths per document, 0 until first read, kept for as long as its reader lives.
+
+    Reading lengths one by one from the index was half the time of ranking.
+    """
+    per_field = _LENGTHS.setdefault(reader, {})
+    if fieldname not in per_field:
+        per_field[fieldname] = array("I", bytes(4 * reader.doc_count_all()))
+    return per_field[fieldname]
+
+
+def query_weight(count: int) -> float:
+    """How much a term's repetition in the passage counts: damped, so one repeated word cannot dominate."""
+    return 1 + math.log(count)
+
+
+def _best(searcher: Searcher, scores: dict[int, float], count: int, excluded: set[int],
+          allowed: wq.Query | None) -> list[tuple[int, float]]:
+    """The ``count`` best-scored documents not excluded and matching ``allowed``, best first.
+
+    The filter is checked on the best candidates only, in growing rounds, not on every scored document.
+    """
+    for docnum in excluded:
+        scores.pop(docnum, None)
+    if allowed is None:
+        return heapq.nlargest(count, scores.items(), key=_by_score)
+    chosen: list[tuple[int, float]] = []
+    ordered = sorted(scores.items(), key=_by_score, reverse=True)
+    start, size = 0, count * 4
+    while len(chosen) < count and start < len(ordered):
+        batch = ordered[start:start + size]
+        passing = _matching(searcher, allowed, sorted(docnum for docnum, _ in batch))
+        chosen.extend(item for item in batch if item[0] in passing)
+        start, size = start + size, size * 4
+    return chosen[:count]
+
+
+def _by_score(item: tuple[int, float]) -> tuple[float, int]:
+    return item[1], -item[0]
+
+
+def _matching(searcher: Searcher, allowed: wq.Query, docnums: list[int]) -> set[int]:
+    """Which of ``docnums`` (ascending) the query matches, by skipping its matcher along them."""
+    matcher = allowed.matcher(searcher, searcher.boolean_context())
+    found = set()
+    for docnum in docnums:
+        if not matcher.is_active():
+            break
+        matcher.skip_to(docnum)
+        if matcher.is_active() and matcher.id() == docnum:
+            found.add(docnum)
+    return found
+
+
+def _hits(searcher: Searcher, query: wq.Query, terms: Sequence[PassageTerm],
+          ranked: list[tuple[int, float]]) -> list[SimilarHit]:
+    """Hits with the shared words marked in title and snippet, read from the stored postings."""
+    occurrences = _occurrences(searcher, query, (docnum for docnum, _ in ranked))
+    words = {item.term: item.word for item in terms}
+    hits = []
+    for docnum, score in ranked:
+        document = stored_document(searcher.stored_fields(docnum))
+        found = occurrences[docnum]
+        shared = tuple(words[item.term] for item in terms
+                       if ("body", item.term) in found or ("title", item.term) in found)
+        title = Highlight(document.title, tuple(_field_spans(found, "title")))
+        body = snippet(document.body, _field_spans(found, "body"))
+        hits.append(SimilarHit(Hit(document, score, title, body), shared))
+    return hits
+
+
+def _field_spans(found: dict[tuple[str, str], list[tuple[int, int, int]]], fieldname: str) -> list[tuple[int, int]]:
+    return _merge(sorted((start, end) for (name, _), places in found.items() if name == fieldname
+                         for _, start, end in places))
+
+
+def _facet_counts(searcher: Searcher, docnums: list[int]) -> dict[str, list[FacetCount]]:
+    """The authors, years and kinds of the best hits, counted by the search's own facet code."""
+    return facet_counts(searcher, docnums)
+
+
+def similar_json(page: SimilarPage) -> dict[str, object]:
+    """The page as JSON-ready data: what the CLI's --json and the API give."""
+    return {"source": page.source.id if page.source else None,
+            "terms": [{"term": item.term, "word": item.word, "count": item.count, "weight": round(item.weight, 3)}
+                      for item in page.terms],
+            "notices": page.notices, "seconds": page.seconds,
+            "hits": [{**hit_json(item.hit), "shared": list(item.shared)} for item in page.hits],
+            "facets": {name: [{"value": facet.value, "count": facet.count} for facet in counts]
+                       for name, counts in page.facets.items()}}
