@@ -90,7 +90,7 @@ def test_text_from_documents_is_escaped(tmp_path: Path, write_archive: Callable)
 def test_comments_show_the_article_they_belong_to(seed: FlaskClient) -> None:
     page = page_text(seed, "/search?q=rabinowitch")
     assert hit_count(page) == 2
-    assert "Only comments on this article match." in page
+    assert "The article itself does not match; 2 of its comments match." in " ".join(page.split())
     assert f'<h2><a href="/doc/{SEED_ARTICLE}?q=rabinowitch">The real Serge</a></h2>' in page
     assert re.search(r'<span class="kind">reply</span>\s*<a href="[^"]+">by PaulHampton</a>', page)
     assert re.search(r'<span class="kind">comment</span>\s*<a href="[^"]+">by guenter</a>', page)
@@ -138,16 +138,23 @@ def test_matching_comments_are_grouped_under_their_article(tmp_path: Path, write
     assert "2 more matching comments" in hidden and hidden.count('class="hit comment"') == 2
 
 
-def test_pages_through_results(many: FlaskClient) -> None:
+def group_ids(page: str) -> list[str]:
+    """The article of each group on a results page, in order."""
+    return re.findall(r'<li class="group">\s*<h2><a href="/doc/([^"?#]+)', page)
+
+
+def test_pages_through_results_by_article(many: FlaskClient) -> None:
     first = page_text(many, "/search?q=strike")
-    assert "page 1 of 9" in first
+    assert "90 hits in 30 articles, page 1 of 3" in " ".join(first.split())
     assert re.search(r'aria-label="Page 1" aria-current="page"', first)
     assert "Previous" not in first
     second = page_text(many, link(first, "Next"))
-    assert "page 2 of 9" in second and re.search(r'aria-label="Page 2" aria-current="page"', second)
-    assert not set(doc_ids(first)) & set(doc_ids(second))
-    last = page_text(many, "/search?q=strike&page=9")
-    assert "page 9 of 9" in last and "Next" not in last and "Previous" in last
+    assert "page 2 of 3" in second and re.search(r'aria-label="Page 2" aria-current="page"', second)
+    last = page_text(many, "/search?q=strike&page=3")
+    assert "page 3 of 3" in last and "Next" not in last and "Previous" in last
+    pages = [group_ids(first), group_ids(second), group_ids(last)]
+    assert [len(ids) for ids in pages] == [10, 10, 10]
+    assert len({article for ids in pages for article in ids}) == 30, "no article on two pages"
 
 
 def test_sort_newest_and_oldest(many: FlaskClient) -> None:
@@ -169,10 +176,10 @@ def test_document_page_shows_the_thread_with_highlights(seed: FlaskClient) -> No
     assert "<h1>The real Serge</h1>" in page
     assert page.count("<mark>germs</mark>") >= 2  # in the article and in a reply, beyond any snippet window
     assert 'href="/search?q=germs"' in page and "Back to the results" in page
-    depths = re.findall(r'class="comment[^"]*"\s+id="[^"]+" style="--depth: (\d)"', page)
+    depths = re.findall(r'class="comment[^"]*"\s+id="[^"]+" data-depth="(\d)"', page)
     assert depths == ["0", "1", "0", "1"]
     assert page.count("in reply to guenter") == 2
-    assert re.search(r'class="comment matched"', page)
+    assert re.search(r'class="comment indent-\d matched"', page)
 
 
 def test_document_page_for_a_comment_shows_its_thread(seed: FlaskClient) -> None:
@@ -182,15 +189,17 @@ def test_document_page_for_a_comment_shows_its_thread(seed: FlaskClient) -> None
     comment_id = comment_url.split("?")[0].removeprefix("/doc/")
     assert comment_url.endswith("#" + comment_id)
     page = page_text(seed, comment_url)
-    assert re.search(rf'class="comment target matched"\s+id="{re.escape(comment_id)}"', page)
+    assert re.search(rf'class="comment indent-\d target matched"\s+id="{re.escape(comment_id)}"', page)
     assert 'href="/search?q=rabinowitch&amp;sort=newest"' in page
     assert "<mark>Rabinowitch</mark>" in page
 
 
 def test_document_page_without_a_query_has_no_marks(seed: FlaskClient) -> None:
     page = page_text(seed, f"/doc/{SEED_ARTICLE}")
-    assert "<mark>" not in page and "Back to the results" not in page
-    assert "<p>Serge is undoubtedly part of our tradition." in page
+    article_and_thread = page[page.index('<article class="document'):page.index("</article>")] + \
+        page[page.index('<section class="thread"'):]
+    assert "<mark>" not in article_and_thread and "Back to the results" not in page
+    assert re.search(r"<p[^>]*>Serge is undoubtedly part of our tradition.", page)
 
 
 def test_did_you_mean(seed: FlaskClient) -> None:
@@ -260,11 +269,15 @@ def test_an_empty_api_query_is_an_error(seed: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize(("params", "message"), [
-    ("page=0", "page must be a whole number from 1 up, not '0'"),
-    ("page=two", "page must be a whole number from 1 up, not 'two'"),
+    ("page=0", "page must be a whole number from 1 to 1,000, not '0'"),
+    ("page=two", "page must be a whole number from 1 to 1,000, not 'two'"),
+    ("page=²", "page must be a whole number from 1 to 1,000, not '²'"),
+    ("page=1001", "page must be a whole number from 1 to 1,000, not '1001'"),
+    ("limit=0", "limit must be a whole number from 1 to 100, not '0'"),
     ("sort=best", "sort must be relevance, newest, oldest, not 'best'"),
-    ("year=20x1", "year must be a year such as 2011, not '20x1'"),
-    ("year=99999999999", "year must be a year such as 2011, not '99999999999'"),
+    ("year=20x1", "year must be a year such as 2011 (or 'none' for no date), not '20x1'"),
+    ("year=99999999999", "year must be a year such as 2011 (or 'none' for no date), not '99999999999'"),
+    ("year=²⁰¹¹", "year must be a year such as 2011 (or 'none' for no date), not '²⁰¹¹'"),
     ("kind=essay", "kind must be article or comment, not 'essay'"),
 ])
 def test_bad_parameters_are_explained(seed: FlaskClient, params: str, message: str) -> None:
@@ -312,3 +325,70 @@ def test_new_documents_are_seen_without_a_new_app(tmp_path: Path, write_archive:
                                                                          first_year=2020))])
     page = page_text(client, "/search?q=strike&kind=article")
     assert hit_count(page) == 8 and "New Author" in page
+
+
+def long_thread(comment_count: int, matching: set[int]) -> dict:
+    """An article with many comments, the given ones mentioning Kronstadt."""
+    comments = [{"author": f"Reader {n}", "date": "2011-05-02",
+                 "body": f"Comment {n} on the sailors at Kronstadt." if n in matching else f"Comment {n}: I agree."}
+                for n in range(comment_count)]
+    return article("A long debate", "Ada", "2011-05-01", "The article itself is about the strike.", comments)
+
+
+def test_the_matching_comments_are_listed_at_the_top_of_a_long_thread(tmp_path: Path,
+                                                                     write_archive: Callable) -> None:
+    matching = {3, 40, 41, 77, 120, 121, 122, 123, 124, 125, 126, 199}
+    index_paths(tmp_path / "long-index", [write_archive("long.jsonl", [long_thread(200, matching)])])
+    client = client_for(tmp_path / "long-index")
+    article_id = doc_ids(page_text(client, "/search?q=strike"))[0]
+    page = page_text(client, f"/doc/{article_id}?q=kronstadt")
+    top, thread = page.split('<section class="thread"')
+    assert '<h2 id="matches-heading">12 matching comments</h2>' in top
+    listed = re.findall(r'<li><a href="#([^"]+)">Reader (\d+) ·', top)
+    assert [int(number) for _, number in listed] == sorted(matching), "in thread order"
+    assert "2 more" in top.split("<details>")[1], "ten shown, the rest behind a disclosure"
+    assert top.count("<mark>Kronstadt</mark>") == 12
+    for comment_id, _ in listed:
+        assert f'id="{comment_id}"' in thread, "each links to its place in the thread"
+    permalinks = re.findall(r'class="permalink" href="/doc/([^"#]+)#([^"]+)"', thread)
+    assert len(permalinks) == 200 and all(doc == anchor for doc, anchor in permalinks)
+    comment_page = page_text(client, f"/doc/{permalinks[77][0]}")
+    assert re.search(rf'class="comment indent-0 target"\s+id="{re.escape(permalinks[77][0])}"', comment_page)
+    assert "matching comment" not in page_text(client, f"/doc/{article_id}"), "no list without a query"
+    assert "matching comment" not in page_text(client, f"/doc/{article_id}?q=strike"), "only the article matches"
+
+
+def test_an_article_whose_title_matches_says_so_and_is_on_one_page_only(tmp_path: Path,
+                                                                        write_archive: Callable) -> None:
+    debate = article("The death penalty", "Ada", "2010-01-01", "Executions are wrong, says the motion.",
+                     [{"author": f"Reader {n}", "date": "2010-01-02", "body": f"On the death penalty, point {n}."}
+                      for n in range(25)])
+    others = [article(f"Essay {n}", "Rosa", "2009-01-01", "The death penalty again.") for n in range(15)]
+    index_paths(tmp_path / "death-index", [write_archive("death.jsonl", [debate, *others])])
+    client = client_for(tmp_path / "death-index")
+    pages = [page_text(client, f'/search?q="death penalty"&page={number}') for number in (1, 2)]
+    groups = [group for page in pages for group in page.split('<li class="group">')[1:]]
+    debate_groups = [group for group in groups if "<mark>death</mark> <mark>penalty</mark></a></h2>" in group]
+    assert len(debate_groups) == 1, "the debate is on one page only"
+    assert "matches in the title" in debate_groups[0]
+    assert "does not match" not in debate_groups[0]
+    assert "All 25" in " ".join(debate_groups[0].split()), "a link to every matching comment"
+    assert all("matches in the text" in group for group in groups if group not in debate_groups)
+
+
+def test_undated_documents_say_no_date_and_have_a_clickable_facet(tmp_path: Path, write_archive: Callable) -> None:
+    records = [article("A dated strike", "Ada", "2011-05-01", "The strike began."),
+               article("An undated strike", "Rosa", "", "The strike went on.")]
+    index_paths(tmp_path / "undated-index", [write_archive("undated.jsonl", records)])
+    client = client_for(tmp_path / "undated-index")
+    page = page_text(client, "/search?q=strike")
+    assert re.search(r'<span class="value">no date</span>\s*<span class="count">1</span>', page)
+    assert "2147483647" not in page
+    narrowed_url = link(page, r'<span class="value">no date')
+    assert "year=none" in narrowed_url
+    narrowed = page_text(client, narrowed_url)
+    assert hit_count(narrowed) == 1 and "An undated <mark>" in narrowed and "A dated <mark>" not in narrowed
+    assert '<span class="muted">no date</span>' in narrowed
+    assert "year: no date" in narrowed and '<input type="hidden" name="year" value="none">' in narrowed
+    assert hit_count(page_text(client, link(narrowed, "year: no date"))) == 2
+    assert client.get("/api/search?q=strike&year=none").get_json()["total"] == 1

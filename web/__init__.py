@@ -5,26 +5,32 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
+from search.query import QueryLimits
 from search.store import IndexHandle, default_index_dir
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """An app over the index at ``INDEX_DIR`` (default ``$ESSAYS_INDEX`` or ``index/``).
 
-    The app keeps one IndexHandle, so every request shares a searcher that is
-    refreshed only after the index changes.
+    The app keeps one IndexHandle: each server thread gets its own searcher, kept
+    across requests and refreshed only after the index changes. ``QUERY_LIMITS``
+    (a QueryLimits, or a dict of its fields) bounds what one query may cost.
     """
-    from web import api, views
+    from web import api, insight, similar, views
 
     app = Flask(__name__)
     app.config.from_mapping(INDEX_DIR=None, PAGELEN=10)
     app.config.update(config or {})
     app.config["INDEX_DIR"] = Path(app.config["INDEX_DIR"] or default_index_dir())
+    limits = app.config.get("QUERY_LIMITS") or QueryLimits()
+    app.config["QUERY_LIMITS"] = limits if isinstance(limits, QueryLimits) else QueryLimits(**limits)
     app.extensions["essays_index"] = IndexHandle(app.config["INDEX_DIR"])
     app.register_blueprint(views.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(insight.blueprint)
+    app.register_blueprint(similar.blueprint)
     return app
 
 
@@ -36,12 +42,21 @@ class IndexEmpty(Exception):
 
 
 def current_searcher() -> Any:
-    """The app's shared searcher, handed to the core untouched (the web layer does not use Whoosh).
+    """This request's searcher, handed to the core untouched (the web layer does not use Whoosh).
 
-    Raises IndexMissing or IndexEmpty when there is nothing to search.
+    One per request, so every part of a page reads the same commit; one per
+    thread, since Whoosh searchers cannot be shared. Raises IndexMissing or
+    IndexEmpty when there is nothing to search.
     """
-    handle: IndexHandle = current_app.extensions["essays_index"]
-    searcher = handle.searcher()
-    if searcher.doc_count() == 0:
-        raise IndexEmpty(handle.path)
-    return searcher
+    if "essays_searcher" not in g:
+        handle: IndexHandle = current_app.extensions["essays_index"]
+        searcher = handle.searcher()
+        if searcher.doc_count() == 0:
+            raise IndexEmpty(handle.path)
+        g.essays_searcher = searcher
+    return g.essays_searcher
+
+
+def current_limits() -> QueryLimits:
+    """The app's query budget (``QUERY_LIMITS``), for the core's ``search`` and ``parse``."""
+    return current_app.config["QUERY_LIMITS"]

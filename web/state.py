@@ -1,4 +1,9 @@
-"""What a results page shows, read from and written back to its URL, so every page is bookmarkable."""
+"""What a results page shows, read from and written back to its URL, so every page is bookmarkable.
+
+Every parameter is checked here, strictly: a URL is typed by anyone, and a value
+that slips through (``page=²`` passes ``str.isdigit()`` and then breaks ``int()``)
+must become a clear 400, never a 500.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,17 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from flask import url_for
+from flask import current_app, url_for
 from werkzeug.datastructures import MultiDict
 
 from search.documents import KINDS
-from search.results import SORTS, Filters, Sort
+from search.results import NO_DATE, SORTS, Filters, Sort
 
 # URL parameter -> SearchState attribute, for the facets a reader can narrow by.
 FACETS = {"author": "authors", "year": "years", "kind": "kinds"}
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only
+_YEAR = re.compile(r"[0-9]{1,4}")
+_SHOWN_CHARS = 40
 
 
 class ParamError(ValueError):
@@ -30,29 +38,37 @@ class SearchState:
     page: int = 1
     sort: Sort = "relevance"
     authors: tuple[str, ...] = ()
-    years: tuple[int, ...] = ()
+    years: tuple[int | str, ...] = ()  # a year, or NO_DATE
     kinds: tuple[str, ...] = ()
+    limit: int | None = None
 
     @classmethod
     def from_args(cls, args: MultiDict[str, str]) -> SearchState:
-        """The state a URL asks for; raises ParamError for a page, sort, year or kind that cannot be."""
-        page_text = args.get("page", "1").strip() or "1"
-        if not page_text.isdigit() or int(page_text) < 1:
-            raise ParamError(f"page must be a whole number from 1 up, not '{page_text}'")
+        """The state a URL asks for; raises ParamError for a page, limit, sort, year or kind that cannot be.
+
+        A repeated single-valued parameter (``page=1&page=2``) counts by its first value.
+        """
+        config = current_app.config
+        page = _whole_number(args, "page", 1, config["MAX_PAGE"])
+        limit = _whole_number(args, "limit", None, config["MAX_PAGELEN"])
         sort = args.get("sort", "relevance").strip() or "relevance"
         if sort not in SORTS:
-            raise ParamError(f"sort must be {', '.join(SORTS)}, not '{sort}'")
-        years = []
-        for year in args.getlist("year"):
-            if not re.fullmatch(r"\d{1,4}", year.strip()):
-                raise ParamError(f"year must be a year such as 2011, not '{year}'")
-            years.append(int(year))
-        kinds = args.getlist("kind")
+            raise ParamError(f"sort must be {', '.join(SORTS)}, not '{_shown(sort)}'")
+        years = tuple(dict.fromkeys(_year(value) for value in args.getlist("year")))
+        kinds = tuple(dict.fromkeys(args.getlist("kind")))
         for kind in kinds:
             if kind not in KINDS:
-                raise ParamError(f"kind must be {' or '.join(KINDS)}, not '{kind}'")
-        return cls(args.get("q", "").strip(), int(page_text), sort, tuple(dict.fromkeys(args.getlist("author"))),
-                   tuple(dict.fromkeys(years)), tuple(dict.fromkeys(kinds)))
+                raise ParamError(f"kind must be {' or '.join(KINDS)}, not '{_shown(kind)}'")
+        return cls(args.get("q", "").strip(), page, sort, tuple(dict.fromkeys(args.getlist("author"))), years, kinds,
+                   limit)
+
+    @classmethod
+    def lenient(cls, args: MultiDict[str, str]) -> SearchState:
+        """The state a URL asks for, or just its query when another parameter is wrong (for links back)."""
+        try:
+            return cls.from_args(args)
+        except ParamError:
+            return cls(args.get("q", "").strip())
 
     @property
     def filters(self) -> Filters:
@@ -71,12 +87,15 @@ class SearchState:
             args["sort"] = state.sort
         if state.page != 1:
             args["page"] = state.page
+        if state.limit is not None:
+            args["limit"] = state.limit
         for name, attribute in FACETS.items():
             if getattr(state, attribute):
-                args[name] = list(getattr(state, attribute))
+                args[name] = [str(value) for value in getattr(state, attribute)]
         return args
 
     def url(self, **changes: Any) -> str:
+        """This search's address: a path and query only, never a host taken from the request."""
         return url_for("views.search", **self.args(**changes))
 
     def is_active(self, facet: str, value: str) -> bool:
@@ -86,7 +105,7 @@ class SearchState:
         """This search with a facet value added, or removed if it is on; back to the first page."""
         attribute = FACETS[facet]
         current = getattr(self, attribute)
-        typed = int(value) if facet == "year" else value
+        typed = _year(value) if facet == "year" else value
         values = tuple(item for item in current if item != typed) if typed in current else (*current, typed)
         return self.url(page=1, **{attribute: values})
 
@@ -96,3 +115,27 @@ class SearchState:
         A comment opens in its thread, scrolled to it.
         """
         return url_for("views.document", doc_id=doc_id, _anchor=doc_id if comment else None, **self.args())
+
+
+def _whole_number(args: MultiDict[str, str], name: str, default: int | None, highest: int) -> int | None:
+    text = args.get(name, "").strip()
+    if not text:
+        return default
+    if not _WHOLE_NUMBER.fullmatch(text) or not 1 <= int(text) <= highest:
+        raise ParamError(f"{name} must be a whole number from 1 to {highest:,}, not '{_shown(text)}'")
+    return int(text)
+
+
+def _year(text: str) -> int | str:
+    """A year parameter: digits, or NO_DATE for undated documents."""
+    text = text.strip()
+    if text.lower() == NO_DATE:
+        return NO_DATE
+    if not _YEAR.fullmatch(text):
+        raise ParamError(f"year must be a year such as 2011 (or '{NO_DATE}' for no date), not '{_shown(text)}'")
+    return int(text)
+
+
+def _shown(value: str) -> str:
+    """A wrong value as an error message repeats it: cut short, so a huge one does not fill the page."""
+    return value if len(value) <= _SHOWN_CHARS else value[:_SHOWN_CHARS] + "…"

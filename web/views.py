@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, render_template, request
-from werkzeug.exceptions import NotFound
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from werkzeug.exceptions import HTTPException
 
 from search.query import QueryError
-from search.results import SORTS, Highlight, group_by_article, search, thread, thread_highlights
+from search.results import SORTS, Highlight, search, snippet, thread, thread_highlights
 from search.store import IndexMissing
-from web import IndexEmpty, current_searcher
+from web import IndexEmpty, api, current_limits, current_searcher, server
+from web.server import search_slot
 from web.state import ParamError, SearchState
 
 blueprint = Blueprint("views", __name__)
+blueprint.record_once(lambda setup: server.install(setup.app))
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
+_LINKABLE_SCHEMES = {"http", "https"}
 
 
 @blueprint.route("/", endpoint="search")
 @blueprint.route("/search", endpoint="search")
+@search_slot
 def search_page() -> tuple[str, int]:
     """The search box, and for a query its hits grouped by article, with facets, sorting and pages."""
     try:
@@ -30,31 +35,41 @@ def search_page() -> tuple[str, int]:
     if not state.q:
         return render_template("search.html", state=state), 200
     try:
-        page = search(searcher, state.q, page=state.page, pagelen=current_app.config["PAGELEN"], sort=state.sort,
-                      filters=state.filters)
+        page = search(searcher, state.q, page=state.page, pagelen=state.limit or current_app.config["PAGELEN"],
+                      sort=state.sort, filters=state.filters, limits=current_limits())
     except QueryError as error:
         return render_template("search.html", state=state, error=error.message, position=error.position), 400
-    return render_template("search.html", state=state, page=page, groups=group_by_article(page.hits)), 200
+    return render_template("search.html", state=state, page=page, groups=page.groups), 200
 
 
 @blueprint.route("/doc/<doc_id>")
+@search_slot
 def document(doc_id: str) -> str:
-    """An article and its comment thread; with ``q``, the query's words marked throughout."""
+    """An article and its comment thread; with ``q``, the query's words marked throughout.
+
+    The comments the query matches are listed first, each linking to its place in
+    the thread, so a reader need not scroll through hundreds to find them.
+
+    The link back to the results is rebuilt from the search's own parameters, so
+    nothing else in the address (``_external``, a forged Host) can point it elsewhere.
+    """
     searcher = current_searcher()
     found = thread(searcher, doc_id)
     if found is None:
         abort(404, description=f"No article or comment has the id '{doc_id}'.")
     article, comments = found
-    q = request.args.get("q", "").strip()
+    state = SearchState.lenient(request.args)
     marked, note = {}, None
-    if q:
+    if state.q:
         try:
-            marked = thread_highlights(searcher, q, article.article_id)
+            marked = thread_highlights(searcher, state.q, article.article_id, current_limits())
         except QueryError as error:
-            note = f"The words of '{q}' are not marked: {error.message}."
-    return render_template("document.html", state=SearchState(q), article=article, comments=comments,
+            note = f"The words of '{state.q}' are not marked: {error.message}."
+    matching = [(comment, snippet(marked[comment.id].body.text, marked[comment.id].body.spans))
+                for comment, _ in comments if comment.id in marked]
+    return render_template("document.html", state=state, article=article, comments=comments,
                            parents={comment.id: comment for comment, _ in comments}, marked=marked, note=note,
-                           target=doc_id, back=request.args.to_dict(flat=False) if q else None)
+                           matching=matching, target=doc_id, back=state.url() if state.q else None)
 
 
 @blueprint.route("/help")
@@ -70,9 +85,18 @@ def no_index(error: Exception) -> tuple[str, int]:
                            unavailable=str(error)), 503
 
 
-@blueprint.app_errorhandler(404)
-def not_found(error: NotFound) -> tuple[str, int]:
-    return render_template("not_found.html", state=SearchState(), message=error.description), 404
+@blueprint.app_errorhandler(HTTPException)
+def http_error(error: HTTPException) -> Response:
+    """Every HTTP error, including a 500 from a bug: JSON under /api/, a short page elsewhere; never a traceback."""
+    if request.path == api.blueprint.url_prefix or request.path.startswith(api.blueprint.url_prefix + "/"):
+        response = api.error_response(error.description or error.name, error.code or 500)
+    else:
+        response = current_app.make_response((render_template("error.html", state=SearchState(), error=error),
+                                               error.code or 500))
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 @blueprint.app_template_global()
@@ -99,6 +123,18 @@ def paragraphs(body: Highlight | str) -> list[list[tuple[str, bool]]]:
             if piece:
                 result[-1].append((piece, matched))
     return [paragraph for paragraph in result if paragraph]
+
+
+@blueprint.app_template_filter()
+def web_link(url: str | None) -> str | None:
+    """A document's ``url`` if it is an http(s) address, else None: ``javascript:`` and the like never become links."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    return url.strip() if parts.scheme.lower() in _LINKABLE_SCHEMES and parts.netloc else None
 
 
 @blueprint.app_context_processor
