@@ -84,9 +84,9 @@ class Dataset:
     words: int
 
 
-def corpus_records(corpus: str) -> Iterator[dict[str, Any]]:
+def corpus_records(corpus: str, work: Path = WORK) -> Iterator[dict[str, Any]]:
     """The corpus in our JSON Lines format, converted once by scripts/convert_corpus.py and cached."""
-    converted = WORK / corpus / "corpus.jsonl"
+    converted = work / corpus / "corpus.jsonl"
     if not converted.exists():
         converted.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, str(CONVERTER), corpus, str(converted) + ".part"], check=True)
@@ -108,14 +108,14 @@ def _threads(records: Iterator[dict[str, Any]], limit: int) -> Iterator[dict[str
         yield {**record, "comments": comments[:keep]}
 
 
-def prepare(corpus: str, size: int, docs_per_file: int) -> Dataset:
+def prepare(corpus: str, size: int, docs_per_file: int, work: Path = WORK) -> Dataset:
     """Write ``size`` documents as files of about ``docs_per_file`` documents, plus one more such file held back."""
-    folder = WORK / corpus / str(size)
+    folder = work / corpus / str(size)
     shutil.rmtree(folder, ignore_errors=True)
     data, extra = folder / "data", folder / "new"
     data.mkdir(parents=True)
     extra.mkdir()
-    records = corpus_records(corpus)
+    records = corpus_records(corpus, work)
     body_bytes = words = 0
     chunk: list[str] = []
     chunk_docs = files = 0

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Literal
 
 Kind = Literal["article", "comment"]
@@ -19,6 +21,10 @@ class Document:
 
     ``parent_id`` is the comment this one answers (None for a top-level comment
     and for articles). ``position`` orders documents within their source file.
+    ``heading`` is a comment's own title where the source gives one (a debate
+    point's claim); ``title_generated`` marks a title made from the opening words
+    of an untitled record, so a page can say so. ``date`` keeps the time zone the
+    source gave, if any.
     """
 
     id: str
@@ -33,6 +39,25 @@ class Document:
     parent_id: str | None = None
     url: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
+    heading: str = ""
+    title_generated: bool = False
+
+
+def utc_instant(value: datetime) -> datetime:
+    """The naive UTC time of a moment with an offset, for comparing and sorting; a naive date stays as given."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def display_path(path: Path | str) -> str:
+    """A path as text that can always be printed: bytes of a name that is not UTF-8 shown as ``\\xNN``."""
+    return os.fsencode(path).decode("utf-8", errors="backslashreplace")
+
+
+def source_path(key: str) -> Path:
+    """The file a source key names, undoing the ``\\xNN`` escapes of a name that is not UTF-8."""
+    return Path(re.sub(r"\\x([89a-f][0-9a-f])", lambda match: chr(0xDC00 + int(match[1], 16)), key))
 
 
 def slugify(text: str, limit: int = 48) -> str:
@@ -48,10 +73,87 @@ def _digest(*parts: object, length: int = 8) -> str:
 
 
 def article_id(title: str, author: str, date: datetime | None) -> str:
-    """A stable id: the same article read twice, from any file, gets the same id."""
+    """The id of an article whose source gives none: from what a correction of its text leaves alone."""
     return f"{slugify(title)}-{_digest(title.strip(), author.strip(), date and date.isoformat())}"
 
 
-def comment_id(article: str, author: str, date: datetime | None, body: str) -> str:
-    """A stable id for a comment, independent of the other comments around it."""
-    return f"{article}.c{_digest(author.strip(), date and date.isoformat(), body.strip())}"
+def article_id_from_source(title: str, own_id: str) -> str:
+    """The id of an article whose source names it: that name as it is when it is safe in a link, else a digest."""
+    if _SAFE_ID.fullmatch(own_id):
+        return own_id
+    return f"{slugify(title)}-{_digest('id', own_id)}"
+
+
+def comment_id(article: str, author: str, date: datetime | None, order: int) -> str:
+    """The id of a comment whose source gives none, stable when its text or other comments are corrected.
+
+    ``order`` counts the earlier comments by the same author with the same date.
+    """
+    return f"{article}.c{_digest(author.strip(), date and date.isoformat(), order)}"
+
+
+def comment_id_from_source(article: str, own_id: str) -> str:
+    """A comment's own id from its source (JSON Lines ``id``, a CMS's comment number), under its article."""
+    if _SAFE_ID.fullmatch(own_id):
+        return f"{article}.{own_id}"
+    return f"{article}.c{_digest('id', own_id)}"
+
+
+def own_comment_id(document: Document) -> str:
+    """The part of a comment's id after its article's: what an export writes as the comment's ``id``."""
+    prefix = f"{document.article_id}."
+    return document.id[len(prefix):] if document.id.startswith(prefix) else document.id
+
+
+def rebase_thread(documents: list[Document], new_id: str) -> list[Document]:
+    """An article and its comments under another article id (two different articles that share one id)."""
+    old_id = documents[0].article_id
+    moved = {document.id: document.id.replace(old_id, new_id, 1) for document in documents}
+    return [replace(document, id=moved[document.id], article_id=new_id,
+                    parent_id=moved.get(document.parent_id, document.parent_id) if document.parent_id else None)
+            for document in documents]
+
+
+def untitled_title(body: str, words: int = 8) -> str:
+    """A title for an untitled record from its opening words, so it can be listed and found."""
+    opening = body.split()
+    title = " ".join(opening[:words])
+    return f"{title}…" if len(opening) > words else title
+
+
+def fingerprints(document: Document) -> list[str]:
+    """Keys that two copies of one article share, whatever format each came in.
+
+    The normalised opening of the body (a saved page can carry more text after the
+    same opening than an export's body) and the page's address. A body too short to
+    tell articles apart counts with its title: short placeholders under different
+    titles are not duplicates of each other.
+    """
+    keys = []
+    words = _words(document.body)
+    if len(words) >= _MIN_FINGERPRINT_WORDS:
+        keys.append("b" + _digest(*words[:_FINGERPRINT_WORDS], length=16))
+    else:
+        keys.append("t" + _digest(*_words(document.title), "", *words, length=16))
+    address = _normal_url(document.url)
+    if address:
+        keys.append("u" + _digest(address, length=16))
+    return keys
+
+
+def _words(text: str) -> list[str]:
+    return _NORMAL_WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def _normal_url(url: str) -> str:
+    """An address without scheme, ``www.``, query, fragment or trailing slash; empty for a site's home page."""
+    match = re.match(r"^(?:[a-z]+:)?//(?:www\.)?([^/?#]+)(/[^?#]*)?", url.strip(), re.IGNORECASE)
+    if not match or not (match[2] or "").strip("/"):
+        return ""
+    return f"{match[1].lower()}{match[2].rstrip('/')}"
+
+
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+_NORMAL_WORD = re.compile(r"\w+")
+_FINGERPRINT_WORDS = 60
+_MIN_FINGERPRINT_WORDS = 12

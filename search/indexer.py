@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import socket
 import threading
@@ -19,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +28,10 @@ from whoosh import writing
 from whoosh.index import FileIndex, LockError
 from whoosh.searching import Searcher
 
-from search.documents import Document
-from search.readers import Problem, ReadError, read_file, reader_for
+from search.codec import batch_writer
+from search.documents import Document, display_path, fingerprints, rebase_thread, source_path
+from search.joining import ThreadJoiner, threads_last
+from search.readers import LEFT_OUT, Problem, ReadError, read_file, reader_for
 from search.schema import SOURCE_KIND, document_fields, stored_document
 from search.store import open_index
 
@@ -48,9 +52,14 @@ class StrictModeError(Exception):
 
 @dataclass
 class IndexReport:
+    """What a run did. ``skipped`` counts files no reader takes, by suffix; ``not_essays`` the
+    SOURCE.md, README and LICENSE files of the folders, which are documentation, not archive."""
+
     files_seen: int = 0
     files_read: int = 0
     files_unchanged: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    not_essays: int = 0
     added: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
@@ -72,24 +81,65 @@ class SourceState:
 
 
 def source_key(path: Path) -> str:
-    """Sources are keyed by absolute path, so the same file is the same source from any working directory."""
-    return str(Path(path).resolve())
+    """Sources are keyed by absolute path, so the same file is the same source from any working directory.
+
+    A name that is not UTF-8 keeps its odd bytes as ``\\xNN`` so the key can be stored and printed.
+    """
+    return display_path(Path(path).resolve())
 
 
-def find_sources(paths: Iterable[Path]) -> list[Path]:
-    """Every readable archive file under ``paths`` (files are taken as given), sorted, hidden ones skipped."""
-    found: list[Path] = []
+# A corpus's or folder's own documentation, never an essay of the archive.
+_NOT_ESSAYS = re.compile(r"^(?:source\.md|readme|licen[cs]e|copying)(?:[._-].*)?$", re.IGNORECASE)
+_PARTIAL = "partial"  # the sha1 of a file's record while only part of its documents are committed
+
+
+@dataclass
+class Sources:
+    """The archive files under some paths, and what the walk passed over, so nothing is skipped in silence."""
+
+    files: list[Path] = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)
+    not_essays: list[Path] = field(default_factory=list)
+    unreadable: list[Problem] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self.files)
+
+
+def find_sources(paths: Iterable[Path]) -> Sources:
+    """Every archive file under ``paths`` (files are taken as given), sorted, hidden ones skipped.
+
+    Files no reader takes are counted by suffix, folders' SOURCE.md, README and LICENSE
+    set aside, and folders that cannot be listed reported.
+    """
+    sources = Sources()
     for path in map(Path, paths):
-        if path.is_dir():
-            found.extend(child for child in sorted(path.rglob("*")) if _is_archive_file(child, path))
-        else:
-            found.append(path)
-    return found
+        if not path.is_dir():
+            sources.files.append(path)
+            continue
+        found: list[Path] = []
+        for folder, folders, names in os.walk(path, onerror=partial(_unreadable_folder, sources, path)):
+            folders[:] = [name for name in folders if not name.startswith(".")]
+            for name in names:
+                child = Path(folder) / name
+                if name.startswith(".") or not child.is_file():
+                    continue
+                if _NOT_ESSAYS.match(name):
+                    sources.not_essays.append(child)
+                elif reader_for(child) is None:
+                    sources.skipped[child.suffix.lower() or "(no suffix)"] += 1
+                else:
+                    found.append(child)
+        sources.files.extend(sorted(found))
+    return sources
 
 
-def _is_archive_file(path: Path, root: Path) -> bool:
-    hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
-    return path.is_file() and not hidden and reader_for(path) is not None
+def _unreadable_folder(sources: Sources, root: Path, error: OSError) -> None:
+    sources.unreadable.append(Problem(Path(error.filename or root), None,
+                                      f"cannot read folder: {error.strerror or error}", "unreadable"))
 
 
 def load_source_states(searcher: Searcher) -> dict[str, SourceState]:
@@ -108,8 +158,8 @@ def locked_writer(index: FileIndex, timeout: float, procs: int = 1, limitmb: int
     try:
         # Segments stay as separate files: Whoosh reads a compound segment's parts through
         # BytesIO, which copies each of them into memory every time a reader opens.
-        writer = index.writer(timeout=timeout, delay=0.05, procs=procs, limitmb=limitmb,
-                              multisegment=procs > 1, compound=False)
+        # The batch writer (search.codec) writes Whoosh's own segment format without its posting pool.
+        writer = batch_writer(index, timeout=timeout, delay=0.05, procs=procs, limitmb=limitmb, compound=False)
     except LockError as error:
         raise IndexLocked(f"the index at {index.storage.folder} is being written by {_describe_holder(holder_path)}; "
                           f"gave up after waiting {timeout:g} s") from error
@@ -169,34 +219,40 @@ def _alive(pid: int) -> bool:
 
 @contextmanager
 def _deferred_interrupt() -> Iterator[Callable[[], bool]]:
-    """Turn Ctrl-C into a flag the run checks between files, so it stops after a commit."""
+    """Turn Ctrl-C and SIGTERM into a flag the run checks between batches, so it stops after a commit."""
     received: list[int] = []
     if threading.current_thread() is not threading.main_thread():
         yield lambda: False
         return
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    stopping = (signal.SIGINT, signal.SIGTERM)
+    previous = {number: signal.signal(number, lambda signum, frame: received.append(signum)) for number in stopping}
     try:
         yield lambda: bool(received)
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 class _Run:
     """One indexing run: the open writer, what it has pending and the report so far."""
 
     def __init__(self, index: FileIndex, report: IndexReport, *, timeout: float, procs: int, limitmb: int,
-                 rebuild: bool) -> None:
+                 rebuild: bool, batch_docs: int) -> None:
         self.index = index
         self.report = report
         self.timeout = timeout
         self.procs = procs
         self.limitmb = limitmb
         self.rebuild = rebuild
+        self.batch_docs = batch_docs
+        self.interrupted: Callable[[], bool] = lambda: False
         self.pending = 0
         self._writer_context: Any = None
         self.writer: Any = None
         self.searcher = index.searcher()
         self.claimed: dict[str, str] = {}
+        self.claimed_prints: dict[str, str] = {}
+        self.joiner = ThreadJoiner(self)  # comment threads joined to articles by link (search.joining)
 
     def open(self) -> None:
         if self.writer is None:
@@ -241,6 +297,18 @@ class _Run:
         stored = self.searcher.document(id=doc_id)
         return stored["source"] if stored else None
 
+    def owner_of_print(self, fingerprint: str) -> str | None:
+        """The source that already holds an article with this fingerprint (see ``fingerprints``)."""
+        if fingerprint in self.claimed_prints:
+            return self.claimed_prints[fingerprint]
+        if self.rebuild:
+            return None
+        number = self.searcher.document_number(fingerprint=fingerprint)
+        return None if number is None else self.searcher.stored_fields(number)["source"]
+
+    def batch_full(self) -> bool:
+        return not self.rebuild and self.pending >= self.batch_docs
+
 
 def index_paths(
     index_dir: Path,
@@ -253,8 +321,8 @@ def index_paths(
     lock_timeout: float = 30.0,
     procs: int = 1,
     limitmb: int = 256,
-    progress: Callable[[Path], None] | None = None,
-    sources: list[Path] | None = None,
+    progress: Callable[[Path, IndexReport], None] | None = None,
+    sources: Sources | None = None,
 ) -> IndexReport:
     """Bring the index at ``index_dir`` up to date with the archive files under ``paths``.
 
@@ -263,24 +331,37 @@ def index_paths(
     commit as its new ones. ``rebuild`` writes everything afresh and swaps it in
     with one commit, so searches see the old index until the new one is whole.
     ``sources`` is ``find_sources(paths)`` when the caller has listed them already.
+    ``progress(path, report)`` is called after each file with the report so far.
+    A file of more than ``batch_docs`` documents is committed in batches too (its record
+    says it is partial until the last one), so no write grows without bound and Ctrl-C
+    or SIGTERM stops inside it; smaller files are always committed whole.
     """
     report = IndexReport()
     report.stale_lock_cleared = stale_holder(index_dir)
     index = open_index(index_dir, create=True)
-    run = _Run(index, report, timeout=lock_timeout, procs=procs, limitmb=limitmb, rebuild=rebuild)
+    run = _Run(index, report, timeout=lock_timeout, procs=procs, limitmb=limitmb, rebuild=rebuild,
+               batch_docs=batch_docs)
     known = {} if rebuild else load_source_states(run.searcher)
     sources = find_sources(paths) if sources is None else sources
+    sources.files[:] = threads_last(sources.files)
     report.files_seen = len(sources)
+    report.skipped.update(sources.skipped)
+    report.not_essays = len(sources.not_essays)
+    report.failed.extend(sources.unreadable)
     try:
         with _deferred_interrupt() as interrupted:
-            for path in sources:
+            run.interrupted = interrupted
+            for done, path in enumerate(sources, 1):
                 if interrupted():
                     report.interrupted = True
                     break
                 _index_source(run, path, known.get(source_key(path)), strict)
+                run.joiner.read_again(known, sources.files, done, source_key)
+                if report.interrupted:
+                    break
                 if progress:
-                    progress(path)
-                if not rebuild and run.pending >= batch_docs:
+                    progress(path, report)
+                if run.batch_full():
                     run.commit()
             if not rebuild and report.commits and run.writer is None and not report.interrupted:
                 run.open()  # nothing pending, but the batches' segments still want the final merge
@@ -297,8 +378,9 @@ def index_paths(
         raise
     finally:
         run.close()
-    if strict and (report.failed or report.problems):
-        raise StrictModeError(report.failed + report.problems)
+    fatal = [problem for problem in report.problems if problem.kind != LEFT_OUT]  # drafts etc. are not faults
+    if strict and (report.failed or fatal):
+        raise StrictModeError(report.failed + fatal)
     return report
 
 
@@ -312,7 +394,7 @@ def _index_source(run: _Run, path: Path, previous: SourceState | None, strict: b
             return
         data = path.read_bytes()
     except OSError as error:
-        report.failed.append(Problem(path, None, f"cannot read file: {error.strerror or error}"))
+        report.failed.append(Problem(path, None, f"cannot read file: {error.strerror or error}", "unreadable"))
         return
     sha1 = hashlib.sha1(data).hexdigest()
     if previous and previous.sha1 == sha1:
@@ -328,42 +410,100 @@ def _index_source(run: _Run, path: Path, previous: SourceState | None, strict: b
         return
     report.files_read += 1
     report.problems.extend(result.problems)
-    if strict and result.problems:
-        report.failed.append(Problem(path, None, "not indexed: --strict and the file has problems"))
+    if strict and any(problem.kind != LEFT_OUT for problem in result.problems):
+        report.failed.append(Problem(path, None, "not indexed: --strict and the file has problems", "strict"))
         return
-    documents = _without_duplicates(run, key, result.documents, path)
+    joined, rest = run.joiner.join(key, result.documents)
+    documents = joined + _without_duplicates(run, key, rest, path)
     old_ids = _ids_of_source(run, key) if previous else {}
+    # A file bigger than a batch is committed in batches of its own (after what is pending, so the files
+    # before it stay whole in one commit); a smaller one always lands whole in one commit.
+    big = not run.rebuild and len(documents) > run.batch_docs
+    if big and run.pending:
+        run.commit()
     run.open()
     if previous:  # a new file has nothing to replace; deleting would open a reader on every segment
         run.writer.delete_by_term("source", key)
-    for document in documents:
+    written: Counter = Counter()
+    for number, document in enumerate(documents):
         fields = document_fields(document)
         fields["source"] = key
         run.writer.add_document(**fields)
         (report.updated if document.id in old_ids else report.added)[document.kind] += 1
+        written[document.kind] += 1
         run.claimed[document.id] = key
+        run.pending += 1
+        if big and run.batch_full() and number + 1 < len(documents):
+            # The record says "partial" until the file's last batch, so a stop here gets the file read again.
+            _write_source_record(run, key, SourceState(_PARTIAL, -1, -1, written["article"], written["comment"]))
+            run.commit()
+            if run.interrupted():
+                report.interrupted = True
+                return
+            run.open()
     new_ids = {document.id for document in documents}
     for doc_id, kind in old_ids.items():
         if doc_id not in new_ids:
             report.removed[kind] += 1
-    kinds = Counter(document.kind for document in documents)
-    _write_source_record(run, key, SourceState(sha1, stat.st_size, stat.st_mtime_ns, kinds["article"],
-                                               kinds["comment"]))
-    run.pending += len(documents) + 1
+    _write_source_record(run, key, SourceState(sha1, stat.st_size, stat.st_mtime_ns, written["article"],
+                                               written["comment"]))
+    run.pending += 1
 
 
 def _without_duplicates(run: _Run, key: str, documents: list[Document], path: Path) -> list[Document]:
-    """Drop articles (with their comments) that another source already holds."""
-    skipped: set[str] = set()
+    """Drop copies of articles already read (same opening text or address), with their comments.
+
+    Two different articles that happen to share an id (same title, author and date, or the
+    same id in two sources) are both kept: the later one gets the next free ``-N`` suffix.
+    """
+    kept: list[Document] = []
+    here: dict[str, Document] = {}  # fingerprint -> the article of this file that has it
+    for thread in _threads(documents):
+        article = thread[0]
+        prints = fingerprints(article)
+        earlier = next((here[fingerprint] for fingerprint in prints if fingerprint in here), None)
+        owner = next((owner for fingerprint in prints
+                      if (owner := run.owner_of_print(fingerprint)) is not None and owner != key), None)
+        if earlier is not None or owner is not None:
+            where = f"earlier in this file ({earlier.title!r})" if earlier else f"from {display_path(owner)}"
+            run.report.problems.append(Problem(path, None, f"duplicate article {article.title!r}: the same text is "
+                                                           f"already indexed {where}; skipped", "duplicate"))
+            continue
+        if _id_taken(run, key, article.id):
+            thread = rebase_thread(thread, _free_id(run, key, article.id))
+        for fingerprint in prints:
+            here[fingerprint] = thread[0]
+            run.claimed_prints[fingerprint] = key
+        run.claimed[thread[0].id] = key
+        kept.extend(thread)
+    return kept
+
+
+def _threads(documents: list[Document]) -> Iterator[list[Document]]:
+    """Each article with the comments that follow it."""
+    thread: list[Document] = []
     for document in documents:
-        if document.kind == "article":
-            owner = run.owner_of(document.id)
-            if owner is not None and owner != key:
-                skipped.add(document.id)
-                run.report.problems.append(
-                    Problem(path, None, f"duplicate article {document.title!r} ({document.id}) already indexed "
-                                        f"from {owner}; skipped"))
-    return [document for document in documents if document.article_id not in skipped]
+        if document.kind == "article" and thread:
+            yield thread
+            thread = []
+        thread.append(document)
+    if thread:
+        yield thread
+
+
+def _id_taken(run: _Run, key: str, doc_id: str) -> bool:
+    """Held by another source, or already by another article of this file in this run."""
+    if doc_id in run.claimed:
+        return True
+    owner = run.owner_of(doc_id)
+    return owner is not None and owner != key
+
+
+def _free_id(run: _Run, key: str, doc_id: str) -> str:
+    number = 2
+    while _id_taken(run, key, f"{doc_id}-{number}"):
+        number += 1
+    return f"{doc_id}-{number}"
 
 
 def _ids_of_source(run: _Run, key: str) -> dict[str, str]:
@@ -387,7 +527,7 @@ def _prune(run: _Run, known: dict[str, SourceState], present: set[str], roots: I
     root_keys = [source_key(root) for root in roots]
     for key, state in known.items():
         inside = any(key == root or key.startswith(root.rstrip(os.sep) + os.sep) for root in root_keys)
-        if inside and key not in present and not Path(key).exists():
+        if inside and key not in present and not source_path(key).exists():
             run.open()
             run.writer.delete_by_term("source", key)
             run.report.removed["article"] += state.articles

@@ -10,7 +10,7 @@ from pathlib import Path
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from search.documents import KINDS
+from search.documents import KINDS, source_path
 from search.schema import SOURCE_KIND
 from search.store import open_index
 
@@ -26,13 +26,32 @@ class IndexStats:
 
 
 def stats(index_dir: Path) -> IndexStats:
+    """Live documents only: term statistics still count what an edit or a removal deleted until a merge."""
     index = open_index(index_dir)
     with index.searcher() as searcher:
-        by_kind = {kind: searcher.doc_frequency("kind", kind) for kind in (*KINDS, SOURCE_KIND)}
-        authors = sum(1 for _ in searcher.lexicon("author_name"))
+        by_kind = live_counts(searcher)
+        authors = _live_authors(searcher)
         first, last = _date_edge(searcher, reverse=False), _date_edge(searcher, reverse=True)
     size = sum(path.stat().st_size for path in Path(index_dir).iterdir() if path.is_file())
     return IndexStats({kind: by_kind[kind] for kind in KINDS}, authors, by_kind[SOURCE_KIND], first, last, size)
+
+
+def live_counts(searcher: Searcher) -> Counter:
+    """Documents of each kind (articles, comments, source records) that a search can find."""
+    return Counter({kind: sum(1 for _ in searcher.docs_for_query(wq.Term("kind", kind)))
+                    for kind in (*KINDS, SOURCE_KIND)})
+
+
+def _live_authors(searcher: Searcher) -> int:
+    """Distinct named authors among live documents (the sort column skips what the lexicon keeps)."""
+    reader = searcher.reader()
+    if not reader.has_column("author_name"):
+        return 0
+    column = reader.column_reader("author_name")
+    named = {column[number] for number in searcher.docs_for_query(wq.Or([wq.Term("kind", kind) for kind in KINDS]))}
+    named.discard("(unknown)")
+    named.discard("")
+    return len(named)
 
 
 def _date_edge(searcher: Searcher, reverse: bool) -> datetime | None:
@@ -68,12 +87,23 @@ def check(index_dir: Path) -> list[str]:
     for doc_id, fields in by_id.items():
         if fields.get("kind") != SOURCE_KIND:
             problems.extend(f"{doc_id}: {problem}" for problem in _document_problems(fields, by_id, records))
+    with index.searcher() as searcher:
+        counted_live = live_counts(searcher)
+    for kind in KINDS:
+        stored_count = sum(count for (_, counted_kind), count in counted.items() if counted_kind == kind)
+        recorded_total = sum(state[f"{kind}s"] for state in records.values())
+        if not counted_live[kind] == stored_count == recorded_total:
+            problems.append(f"{kind}s disagree: {counted_live[kind]} found by search, {stored_count} stored, "
+                            f"{recorded_total} in the source records")
     for source, state in records.items():
+        if state.get("sha1") == "partial":
+            problems.append(f"{source}: only part of it is indexed (a run stopped inside it; run 'essays index' "
+                            f"again)")
         for kind, recorded in (("article", state["articles"]), ("comment", state["comments"])):
             if counted[(source, kind)] != recorded:
                 problems.append(f"{source}: the index holds {counted[(source, kind)]} {kind}s of it, "
                                 f"its record says {recorded}")
-        if not Path(source).exists():
+        if not source_path(source).exists():
             problems.append(f"{source}: the source file is gone (run 'essays index --prune')")
     return problems
 

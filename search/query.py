@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from whoosh import matching, qparser, query
 from whoosh.qparser import syntax
 from whoosh.qparser.plugins import FuzzyTermPlugin, PhrasePlugin, PrefixPlugin, WildcardPlugin
 from whoosh.searching import Searcher
 
 from search.documents import KINDS
-from search.schema import EXACT_FIELD, PAIR_FIELD, build_schema, common_pairs, fold
+from search.schema import AUTHOR, EXACT_FIELD, NO_AUTHOR, PAIR_FIELD, build_schema, common_pairs, fold
+from search.store import SEGMENT_CACHE, segment_readers
 
 FIELD_NAMES = {"author": "author", "title": "title", "kind": "kind", "date": "date", "tags": "tags", "tag": "tags",
                "id": "id", "article": "article_id"}
@@ -44,17 +48,52 @@ class QueryError(ValueError):
 
 
 @dataclass(frozen=True)
+class QueryLimits:
+    """What one query may cost: the same budget for the command line, the page and the API.
+
+    A query over a limit gets a QueryError saying the limit, except the time
+    limit: collecting hits stops there and the page is marked partial.
+    """
+
+    max_chars: int = 2000  # characters of query text
+    max_words: int = 64  # words, field clauses and operators
+    max_depth: int = 10  # parentheses inside parentheses
+    max_expansion: int = 200  # index words one wildcard, fuzzy term or range may stand for
+    max_total_expansion: int = 600  # ... and all of them in one query together
+    seconds: float = 0.5  # time for collecting hits; past it the page shows what was found
+
+
+DEFAULT_LIMITS = QueryLimits()
+
+
+@dataclass(frozen=True)
 class ParsedQuery:
     text: str
     query: query.Query
 
 
-def parse(text: str) -> ParsedQuery:
-    """Parse a query as a person typed it; raises QueryError naming what is wrong and where."""
+# What a query may name: the documented fields and the index fields they stand for (never ``source`` & co).
+SEARCHABLE_FIELDS = frozenset(FIELD_NAMES.values()) | {"title", "body"} | set(EXACT_FIELD.values())
+_WORDS_AND_OPERATORS = re.compile(r'[^\s()"]+')
+# Fewest letters a word needs for a fuzzy search of one and of two edits.
+_FUZZY_MIN_LETTERS = {1: 3, 2: 6}
+
+
+def parse(text: str, limits: QueryLimits = DEFAULT_LIMITS) -> ParsedQuery:
+    """Parse a query as a person typed it; raises QueryError naming what is wrong and where.
+
+    Checks the parts of the budget that need no index (length, words, nesting,
+    fuzzy edits); ``check_expansion`` checks the rest against a searcher.
+    """
     normalized = text.translate(_QUOTES).strip()
     if not normalized:
         raise QueryError("the query is empty")
-    _check_balance(normalized)
+    if len(normalized) > limits.max_chars:
+        raise QueryError(f"the query is {len(normalized):,} characters long; the limit is {limits.max_chars:,}")
+    words = len(_WORDS_AND_OPERATORS.findall(normalized))
+    if words > limits.max_words:
+        raise QueryError(f"the query has {words:,} words and operators; the limit is {limits.max_words}")
+    _check_balance(normalized, limits.max_depth)
     _check_fields(normalized)
     try:
         parsed = _parser().parse(normalized)
@@ -63,13 +102,154 @@ def parse(text: str) -> ParsedQuery:
                          "with nothing beside it") from error
     if parsed is query.NullQuery:
         raise QueryError("nothing to search for: the query has only very common words or operators")
-    return ParsedQuery(normalized, parsed.accept(_exact_phrase))
+    _check_leaves(parsed, normalized)
+    return ParsedQuery(normalized, parsed.accept(_rewrite))
 
 
-def _exact_phrase(node: query.Query) -> query.Query:
+def author_query(name: str) -> query.Query:
+    """What ``author:"NAME"`` finds (any case, accents folded, ``PaulHampton`` as ``Paul Hampton``);
+    NO_AUTHOR finds the documents with no author."""
+    if name == NO_AUTHOR:
+        return query.Term("author_name", NO_AUTHOR)
+    parts = [token.text for token in AUTHOR(name, mode="query")]
+    if len(parts) > 1:
+        return query.Phrase("author", parts)
+    return query.Term("author", parts[0]) if parts else query.NullQuery
+
+
+def _rewrite(node: query.Query) -> query.Query:
+    """Whoosh's nodes replaced by the faster or bounded ones defined here."""
     if type(node) is query.Phrase and node.slop <= 1 and node.fieldname in EXACT_FIELD.values():
         return ExactPhrase(node.fieldname, node.words, boost=node.boost, char_ranges=node.char_ranges)
+    if _matches_any_word(node):
+        return query.Every()  # "*" alone: every document, with no walk through the word list
+    if type(node) is query.FuzzyTerm:
+        return FuzzyWords(node.fieldname, node.text, boost=node.boost, maxdist=node.maxdist, prefixlength=1)
+    if type(node) is query.Wildcard:
+        return CachedWildcard(node.fieldname, node.text, boost=node.boost)
+    if isinstance(node, query.Or) and node.subqueries and all(type(child) is query.Every
+                                                               for child in node.subqueries):
+        return query.Every()
     return node
+
+
+def _matches_any_word(node: query.Query) -> bool:
+    """``*``, ``?*``, ``**`` in the text fields: any word at all, so any document."""
+    if node.field() not in ("title", "body", *EXACT_FIELD.values()):
+        return False
+    if type(node) is query.Every:
+        return True
+    return type(node) in (query.Wildcard, query.Prefix) and "*" in node.text and not node.text.strip("*?")
+
+
+def _check_leaves(parsed: query.Query, text: str) -> None:
+    """Only documented fields, and fuzzy terms with few enough edits for their length."""
+    for leaf in _leaves_of(parsed):
+        fieldname = leaf.field()
+        if fieldname is not None and fieldname not in SEARCHABLE_FIELDS:
+            raise QueryError(f"unknown field '{fieldname}' (fields: {', '.join(sorted(set(FIELD_NAMES)))})",
+                             _position(text, f"{fieldname}:"))
+        if isinstance(leaf, query.FuzzyTerm):
+            edits = int(leaf.maxdist)
+            if edits > max(_FUZZY_MIN_LETTERS):
+                raise QueryError(f"'{leaf.text}~{edits}': a fuzzy search allows at most "
+                                 f"{max(_FUZZY_MIN_LETTERS)} edits", _position(text, f"{leaf.text}~"))
+            if edits and len(leaf.text) < _FUZZY_MIN_LETTERS[edits]:  # ~0 is the word itself
+                raise QueryError(f"'{leaf.text}~{edits}' is too short for a fuzzy search: ~1 needs a word of "
+                                 f"{_FUZZY_MIN_LETTERS[1]} letters or more, ~2 of {_FUZZY_MIN_LETTERS[2]}",
+                                 _position(text, f"{leaf.text}~"))
+
+
+def _leaves_of(node: query.Query) -> Iterator[query.Query]:
+    if node.is_leaf():
+        yield node
+    else:
+        for child in node.children():
+            yield from _leaves_of(child)
+
+
+def _position(text: str, piece: str) -> int | None:
+    found = text.lower().find(piece.lower())
+    return found if found >= 0 else None
+
+
+def check_expansion(searcher: Searcher, parsed: ParsedQuery, limits: QueryLimits = DEFAULT_LIMITS) -> None:
+    """Raise QueryError when a wildcard, fuzzy term or range stands for more index words than the budget.
+
+    An error rather than a silent cut: a query that quietly left out most of
+    ``a*`` would give answers that look complete and are not.
+    """
+    reader = searcher.reader()
+    total = 0
+    for leaf in _leaves_of(parsed.query):
+        if isinstance(leaf, query.MultiTerm) and leaf.field() is not None:
+            words = leaf._btexts(reader)
+        elif isinstance(leaf, query.Every) and leaf.field() is not None:  # author:* and the like
+            words = reader.lexicon(leaf.field())
+        else:
+            continue
+        count = sum(1 for _ in islice(words, limits.max_expansion + 1))
+        if count > limits.max_expansion:
+            raise QueryError(f"'{_shown(leaf)}' stands for more than {limits.max_expansion} different words in "
+                             f"the index; make it more precise (more letters before * or ?, fewer edits)",
+                             _position(parsed.text, _shown(leaf)))
+        total += count
+        if total > limits.max_total_expansion:
+            raise QueryError(f"the wildcards, fuzzy words and ranges of this query stand for more than "
+                             f"{limits.max_total_expansion} different words in the index together; use fewer "
+                             f"or more precise ones")
+
+
+def _shown(leaf: query.Query) -> str:
+    if isinstance(leaf, query.FuzzyTerm):
+        return f"{leaf.text}~{int(leaf.maxdist)}"
+    if isinstance(leaf, query.TermRange):
+        return f"[{leaf.start} to {leaf.end}]"
+    if isinstance(leaf, query.Every):
+        return f"{leaf.field()}:*"
+    return f"{leaf.text}*" if isinstance(leaf, query.Prefix) else str(leaf.text)
+
+
+def _words_by_letter(reader: object, fieldname: str) -> dict[str, list[str]]:
+    """A segment's words in a field by first letter, read once (walking Whoosh's term index costs ~10 µs a word)."""
+
+    def build(segment_reader: object) -> dict[str, list[str]]:
+        by_letter: dict[str, list[str]] = {}
+        for word in segment_reader.field_terms(fieldname):
+            by_letter.setdefault(word[:1], []).append(word)
+        return by_letter
+
+    return SEGMENT_CACHE.get(reader, f"words:{fieldname}", build)
+
+
+class FuzzyWords(query.FuzzyTerm):
+    """Words within a few edits of a word, starting with its first letter, found in the cached word list.
+
+    Whoosh's own expansion builds a Levenshtein automaton in Python, about two
+    seconds a word at 20,000 documents; a typo rarely touches the first letter.
+    """
+
+    def _btexts(self, ixreader: object) -> list[bytes]:
+        found: set[str] = set()
+        for reader in segment_readers(ixreader):
+            candidates = _words_by_letter(reader, self.fieldname).get(self.text[:1], [])
+            found.update(word for word, _, _ in process.extract(
+                self.text, candidates, scorer=OSA.distance, score_cutoff=int(self.maxdist), limit=None))
+        return [word.encode("utf-8") for word in sorted(found)]
+
+
+class CachedWildcard(query.Wildcard):
+    """A wildcard matched against the cached word list: all of it when the pattern starts with ``*`` or ``?``."""
+
+    def _btexts(self, ixreader: object) -> list[bytes]:
+        pattern = re.compile(self._get_pattern())
+        first = self.text[:1]
+        found: set[str] = set()
+        for reader in segment_readers(ixreader):
+            words = _words_by_letter(reader, self.fieldname)
+            for bucket in words.values() if first in "*?" else [words.get(first, [])]:
+                found.update(word for word in bucket if pattern.match(word))
+        return [word.encode("utf-8") for word in sorted(found)]
 
 
 class ExactPhrase(query.Phrase):
@@ -168,7 +348,7 @@ class _PhraseMatcher(matching.WrappingMatcher):
         return self if self.is_active() else matching.NullMatcher()
 
 
-def _check_balance(text: str) -> None:
+def _check_balance(text: str, max_depth: int) -> None:
     if text.count('"') % 2:
         raise QueryError('a quotation mark is not closed', text.rindex('"'))
     depth, in_quote = 0, False
@@ -181,6 +361,8 @@ def _check_balance(text: str) -> None:
         elif char == "(":
             depth += 1
             opened.append(position)
+            if depth > max_depth:
+                raise QueryError(f"parentheses are nested more than {max_depth} deep", position)
         elif char == ")":
             if depth == 0:
                 raise QueryError("a closing parenthesis has no opening one", position)
@@ -234,6 +416,10 @@ class _ExactTextPlugin(qparser.Plugin):
 @lru_cache(maxsize=1)
 def _parser() -> qparser.QueryParser:
     parser = qparser.MultifieldParser(["title", "body"], build_schema(), group=qparser.AndGroup)
+    # Only the documented field names open a field clause: in "title:position:3" the second name is text,
+    # so a stored-only or hidden field can never be named, even behind another.
+    names = "|".join(sorted(FIELD_NAMES, key=len, reverse=True))
+    parser.replace_plugin(qparser.FieldsPlugin(expr=rf"(?<![\w:])(?P<text>{names}):"))
     # Comparisons only right after a field name, so a stray "<" or ">" in the text is just text.
     parser.add_plugin(qparser.GtLtPlugin(expr=r"(?<=:)(?P<rel>(<=|>=|<|>|=<|=>))"))
     # A sign counts only at the start of a word, so "date:2011-10-21" keeps its hyphens.

@@ -6,25 +6,45 @@ so no stored body is analysed again to show a hit.
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Iterable, Sequence
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from whoosh import collectors
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.searching import Searcher
 
 from search.documents import Document
-from search.query import ParsedQuery, QueryError, parse, suggest
-from search.schema import EXACT_FIELD, SOURCE_KIND, stored_document
+from search.query import (
+    DEFAULT_LIMITS,
+    ParsedQuery,
+    QueryError,
+    QueryLimits,
+    author_query,
+    check_expansion,
+    parse,
+    suggest,
+)
+from search.schema import EXACT_FIELD, NO_AUTHOR, SOURCE_KIND, author_key, stored_document
+from search.store import SEGMENT_CACHE
 
 Sort = Literal["relevance", "newest", "oldest"]
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
 SNIPPET_CHARS = 240
+# The year facet's value, and a Filters year, for documents with no date.
+NO_DATE = "none"
+NO_DATE_LABEL = "no date"
+# Matching comments shown (with snippets) under each article on a page; the rest are counted.
+COMMENTS_PER_GROUP = 20
+# A spelling suggestion is looked for only when a query finds at most this many documents.
+SUGGEST_BELOW = 5
 _NOT_DOCUMENTS = wq.Term("kind", SOURCE_KIND)
-_FACET_FIELDS = {"author": "author_name", "year": "year", "kind": "kind"}
+_ALL_DATES = wq.TermRange("date", "y0000", "y9999")
 
 
 @dataclass(frozen=True)
@@ -63,50 +83,92 @@ class Hit:
 
 @dataclass(frozen=True)
 class Filters:
-    """Narrowing chosen beside the query: facet values, all of which must hold."""
+    """Narrowing chosen beside the query: facet values, all of which must hold.
+
+    An author matches as ``author:"NAME"`` does, so a facet value finds every
+    spelling grouped under it; NO_AUTHOR finds documents with no author. A year
+    is a number, or NO_DATE for undated documents.
+    """
 
     authors: tuple[str, ...] = ()
-    years: tuple[int, ...] = ()
+    years: tuple[int | str, ...] = ()
     kinds: tuple[str, ...] = ()
 
     def query(self) -> wq.Query | None:
-        clauses = [wq.Or([wq.Term(fieldname, value) for value in values])
-                   for fieldname, values in (("author_name", self.authors), ("kind", self.kinds)) if values]
+        clauses: list[wq.Query] = []
+        if self.authors:
+            clauses.append(wq.Or([author_query(author) for author in self.authors]))
+        if self.kinds:
+            clauses.append(wq.Or([wq.Term("kind", kind) for kind in self.kinds]))
         if self.years:
-            clauses.append(wq.Or([wq.NumericRange("year", year, year) for year in self.years]))
+            clauses.append(wq.Or([_year_query(year) for year in self.years]))
         return wq.And(clauses) if clauses else None
+
+
+def _year_query(year: int | str) -> wq.Query:
+    if year == NO_DATE:
+        return wq.And([wq.Every(), wq.Not(_ALL_DATES)])
+    return wq.Term("date", f"y{int(year):04d}")
 
 
 @dataclass(frozen=True)
 class FacetCount:
+    """One facet entry: ``value`` goes back into Filters; ``label`` is what a reader sees."""
+
     value: str
     count: int
+    label: str = ""
 
-
-@dataclass
-class SearchPage:
-    query: str
-    total: int
-    page: int
-    pagelen: int
-    hits: list[Hit]
-    facets: dict[str, list[FacetCount]] = field(default_factory=dict)
-    suggestion: str | None = None
-    seconds: float = 0.0
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.pagelen))
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", self.value)
 
 
 @dataclass
 class ArticleGroup:
-    """Hits from one article: the article's own hit (if it matched) and its matching comments."""
+    """One article on a results page: its own hit (if it matched) and its best matching comments.
+
+    ``matching_comments`` counts all of them; ``comments`` holds at most COMMENTS_PER_GROUP.
+    """
 
     article_id: str
     title: str
     article: Hit | None
     comments: list[Hit]
+    matching_comments: int = 0
+
+    @property
+    def hits(self) -> list[Hit]:
+        return ([self.article] if self.article else []) + self.comments
+
+
+@dataclass
+class SearchPage:
+    """One page of article groups; ``total`` counts matching documents, ``articles`` the groups.
+
+    ``partial`` is set when collecting hits ran out of time: the page then shows
+    what was found by then, and the counts are at least what it says.
+    """
+
+    query: str
+    total: int
+    articles: int
+    page: int
+    pagelen: int
+    groups: list[ArticleGroup]
+    facets: dict[str, list[FacetCount]] = field(default_factory=dict)
+    suggestion: str | None = None
+    seconds: float = 0.0
+    partial: bool = False
+
+    @property
+    def hits(self) -> list[Hit]:
+        """Every hit on the page, group by group, each article's own hit first."""
+        return [hit for group in self.groups for hit in group.hits]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.articles // self.pagelen))
 
 
 def search(
@@ -119,55 +181,252 @@ def search(
     filters: Filters = Filters(),
     facets: bool = True,
     suggestions: bool = True,
+    limits: QueryLimits = DEFAULT_LIMITS,
 ) -> SearchPage:
-    """One page of hits for a query; raises QueryError for a query that cannot be understood."""
+    """One page of ``pagelen`` article groups for a query, in one pass over the matches.
+
+    Raises QueryError for a query that cannot be understood or is over the budget
+    of ``limits``; running out of the budget's time gives a partial page instead.
+    """
     started = time.perf_counter()
-    parsed = text if isinstance(text, ParsedQuery) else parse(text)
-    options: dict[str, Any] = {"mask": _NOT_DOCUMENTS, "filter": filters.query()}
-    if sort != "relevance":
-        options["sortedby"] = sorting.FieldFacet("date", reverse=sort == "newest")
-    if facets:
-        options["groupedby"] = {name: sorting.FieldFacet(fieldname, maptype=sorting.Count)
-                                for name, fieldname in _FACET_FIELDS.items()}
-    results = searcher.search_page(parsed.query, max(page, 1), pagelen=pagelen, **options)
-    hits = _hits(searcher, parsed.query, list(results), sort == "relevance")
-    page_result = SearchPage(parsed.text, len(results), results.pagenum, pagelen, hits,
-                             _facet_counts(results.results) if facets else {})
-    if suggestions:
-        page_result.suggestion = _better_spelling(searcher, parsed.text, page_result.total, filters)
-    page_result.seconds = time.perf_counter() - started
-    return page_result
+    parsed = text if isinstance(text, ParsedQuery) else parse(text, limits)
+    check_expansion(searcher, parsed, limits)
+    found = _collect(searcher, parsed.query, sort, filters, facets, started + limits.seconds)
+    ranked_groups = found.ranked_groups()
+    pages = max(1, -(-len(ranked_groups) // pagelen))
+    page = min(max(page, 1), pages)
+    shown = ranked_groups[(page - 1) * pagelen:page * pagelen]
+    result = SearchPage(parsed.text, found.total, len(ranked_groups), page, pagelen,
+                        _groups(searcher, parsed.query, shown, found), found.facet_counts() if facets else {},
+                        partial=found.partial)
+    if suggestions and result.total < SUGGEST_BELOW and not found.partial:
+        result.suggestion = _better_spelling(searcher, parsed.text, result.total, filters, limits)
+    result.seconds = time.perf_counter() - started
+    return result
 
 
-def _better_spelling(searcher: Searcher, text: str, total: int, filters: Filters) -> str | None:
+class _Collected(collectors.Collector):
+    """Every match's rank key and article, and the facet counts, gathered in one pass.
+
+    Matches are only listed while the matcher runs (with their scores for a
+    relevance sort); each segment's list is then turned into keys, articles and
+    facet counts in bulk from per-segment column lists (see ``_column``). Stops
+    with TimeLimit once ``deadline`` (a ``time.perf_counter`` value) passes.
+    """
+
+    _CHECK_EVERY = 256
+
+    def __init__(self, sort: Sort, scored: bool, facets: bool, deadline: float) -> None:
+        super().__init__()
+        self.sort = sort
+        self.scored = scored
+        self.facets = facets
+        self.deadline = deadline
+        self.partial = False
+        self.ranked: list[tuple[Any, int]] = []
+        self.article_of: dict[int, str] = {}
+        self.is_article: set[int] = set()
+        self.spellings: Counter[str] = Counter()
+        self.years: Counter[int | str] = Counter()
+        self.kinds: Counter[str] = Counter()
+        self._docs: list[int] = []
+        self._scores: list[float] = []
+        self._columns: dict[str, list[Any]] = {}
+
+    @property
+    def total(self) -> int:
+        return len(self.ranked)
+
+    def prepare(self, top_searcher: Searcher, q: wq.Query, context: Any) -> None:
+        super().prepare(top_searcher, q, context.set(needs_current=True) if self.scored
+                        else context.set(weighting=None))
+
+    def set_subsearcher(self, subsearcher: Searcher, offset: int) -> None:
+        self._settle()
+        super().set_subsearcher(subsearcher, offset)
+        reader = subsearcher.reader()
+        self._columns = {name: _column(reader, name) for name in ("article_id", "kind", "year", "date")}
+        if self.facets:
+            self._columns["author_name"] = _column(reader, "author_name")
+
+    def matches(self) -> Iterator[int]:
+        if not self.scored:
+            for count, docnum in enumerate(self.matcher.all_ids()):
+                if count % self._CHECK_EVERY == 0:
+                    self._check_time()
+                yield docnum
+            return
+        matcher, count = self.matcher, 0
+        while matcher.is_active():
+            if count % self._CHECK_EVERY == 0:
+                self._check_time()
+                # As Whoosh's own collectors do: swap in a leaner matcher (exhausted branches of an OR dropped).
+                matcher = self.matcher = matcher.replace(0)
+                if not matcher.is_active():
+                    break
+            yield matcher.id()
+            matcher.next()
+            count += 1
+
+    def _check_time(self) -> None:
+        if time.perf_counter() > self.deadline:
+            self.partial = True
+            raise collectors.TimeLimit
+
+    def collect(self, sub_docnum: int) -> None:
+        self._docs.append(sub_docnum)
+        if self.scored:
+            self._scores.append(self.matcher.score())
+
+    def finish(self) -> None:
+        self._settle()
+        super().finish()
+
+    def _settle(self) -> None:
+        """Turn the current segment's matches into rank keys, articles and facet counts."""
+        docs, columns = self._docs, self._columns
+        if not docs:
+            return
+        offset = self.offset
+        numbers = [offset + docnum for docnum in docs]
+        years = [columns["year"][docnum] for docnum in docs]
+        if self.scored:
+            keys: list[Any] = [-score for score in self._scores]
+        elif self.sort == "relevance":  # every document, unscored: index order
+            keys = [0] * len(docs)
+        else:  # undated documents last, whichever way dates run
+            sign = -1 if self.sort == "newest" else 1
+            dates = columns["date"]
+            keys = [(0, sign * dates[docnum]) if 0 < year < 10_000 else (1, 0) for docnum, year in zip(docs, years,
+                                                                                                     strict=True)]
+        self.ranked.extend(zip(keys, numbers, strict=True))
+        self.article_of.update(zip(numbers, map(columns["article_id"].__getitem__, docs), strict=True))
+        kinds = list(map(columns["kind"].__getitem__, docs))
+        self.is_article.update(number for number, kind in zip(numbers, kinds, strict=True) if kind == "article")
+        if self.facets:
+            self.spellings.update(map(columns["author_name"].__getitem__, docs))
+            self.years.update(year if 0 < year < 10_000 else NO_DATE for year in years)
+            self.kinds.update(kinds)
+        self._docs, self._scores = [], []
+
+    def results(self) -> None:
+        raise NotImplementedError("read ranked_groups() and facet_counts()")
+
+    def ranked_groups(self) -> list[tuple[str, list[int]]]:
+        """(article id, its matches best first), best article first."""
+        self.ranked.sort()
+        groups: dict[str, list[int]] = {}
+        for _, docnum in self.ranked:
+            groups.setdefault(self.article_of[docnum], []).append(docnum)
+        return list(groups.items())
+
+    def scores(self) -> dict[int, float]:
+        return {docnum: -key for key, docnum in self.ranked} if self.scored else {}
+
+    def facet_counts(self) -> dict[str, list[FacetCount]]:
+        by_author: dict[str, Counter[str]] = {}
+        for spelling, count in self.spellings.items():
+            by_author.setdefault(author_key(spelling), Counter())[spelling] += count
+        authors = [FacetCount(spellings.most_common(1)[0][0], sum(spellings.values()))
+                   for spellings in by_author.values()]
+        years = [FacetCount(str(year), count) for year, count in self.years.items() if year != NO_DATE]
+        years.sort(key=lambda facet: int(facet.value), reverse=True)
+        if NO_DATE in self.years:
+            years.append(FacetCount(NO_DATE, self.years[NO_DATE], NO_DATE_LABEL))
+        kinds = [FacetCount(kind, count) for kind, count in self.kinds.items()]
+        by_count = lambda facet: (-facet.count, facet.value)  # noqa: E731
+        return {"author": sorted(authors, key=by_count), "year": years, "kind": sorted(kinds, key=by_count)}
+
+
+def facet_counts(searcher: Searcher, docnums: Iterable[int]) -> dict[str, list[FacetCount]]:
+    """The author, year and kind facets of the given documents, counted as a search counts its matches."""
+    counting = _Collected("relevance", scored=False, facets=True, deadline=math.inf)
+    counting.prepare(searcher, wq.NullQuery, searcher.boolean_context())
+    ordered = sorted(docnums)
+    for leaf, offset in searcher.leaf_searchers():
+        counting.set_subsearcher(leaf, offset)
+        end = offset + leaf.doc_count_all()
+        for docnum in ordered:
+            if offset <= docnum < end:
+                counting.collect(docnum - offset)
+    counting.finish()
+    return counting.facet_counts()
+
+
+def _collect(searcher: Searcher, query: wq.Query, sort: Sort, filters: Filters, facets: bool,
+             deadline: float) -> _Collected:
+    collected = _Collected(sort, sort == "relevance" and not isinstance(query, wq.Every), facets, deadline)
+    outer = collectors.FilterCollector(collected, allow=filters.query(), restrict=_NOT_DOCUMENTS)
+    try:
+        searcher.search_with_collector(query, outer)
+    except collectors.TimeLimit:
+        collected.partial = True
+    return collected
+
+
+def _column(reader: Any, fieldname: str) -> list[Any]:
+    """A segment's values of a sortable field as a list, read once per segment.
+
+    A segment written before the field had a column falls back to its stored
+    values, or to 0 for a number.
+    """
+
+    def build(segment_reader: Any) -> list[Any]:
+        count = segment_reader.doc_count_all()
+        if segment_reader.has_column(fieldname):
+            values = segment_reader.column_reader(fieldname, translate=False).load()  # one read, not one a value
+            if fieldname == "date":  # dates stay as their sortable numbers: only their order counts
+                return list(values)
+            decode = segment_reader.schema[fieldname].from_column_value
+            return [decode(value) for value in values]
+        if fieldname in ("year", "date"):
+            return [0] * count
+        stored = "author" if fieldname == "author_name" else fieldname
+        return [segment_reader.stored_fields(docnum).get(stored) or NO_AUTHOR for docnum in range(count)]
+
+    return SEGMENT_CACHE.get(reader, f"column:{fieldname}", build)
+
+
+def _groups(searcher: Searcher, query: wq.Query, shown: list[tuple[str, list[int]]],
+            found: _Collected) -> list[ArticleGroup]:
+    """The page's article groups with their hits: the article's own, then its best comments."""
+    chosen: list[tuple[str, int | None, list[int], int]] = []
+    for article_id, docnums in shown:
+        article = next((docnum for docnum in docnums if docnum in found.is_article), None)
+        comments = [docnum for docnum in docnums if docnum != article]
+        chosen.append((article_id, article, comments[:COMMENTS_PER_GROUP], len(comments)))
+    wanted = [docnum for _, article, comments, _ in chosen for docnum in ([article] if article is not None else [])
+              + comments]
+    hits = dict(zip(wanted, _hits(searcher, query, wanted, found.scores()), strict=True))
+    groups = []
+    for article_id, article, comments, matching in chosen:
+        article_hit = hits[article] if article is not None else None
+        first = article_hit or hits[comments[0]]
+        groups.append(ArticleGroup(article_id, first.document.title, article_hit,
+                                   [hits[docnum] for docnum in comments], matching))
+    return groups
+
+
+def _better_spelling(searcher: Searcher, text: str, total: int, filters: Filters,
+                     limits: QueryLimits) -> str | None:
     corrected = suggest(searcher, text)
     if corrected is None or corrected == text:
         return None
     try:
-        better = parse(corrected)
-    except QueryError:  # corrected into nothing but common words: no use to offer
+        better = parse(corrected, limits)
+        check_expansion(searcher, better, limits)
+    except QueryError:  # corrected into nothing but common words, or over the budget: no use to offer
         return None
-    found = searcher.search(better.query, limit=1, mask=_NOT_DOCUMENTS, filter=filters.query())
-    return corrected if len(found) > total else None
-
-
-def _facet_counts(results: Any) -> dict[str, list[FacetCount]]:
-    counts = {}
-    for name in _FACET_FIELDS:
-        groups = results.groups(name)
-        ordered = sorted(((str(value), count) for value, count in groups.items() if value is not None),
-                         key=lambda item: (-item[1], item[0]))
-        if name == "year":
-            ordered.sort(key=lambda item: item[0], reverse=True)
-        counts[name] = [FacetCount(value, count) for value, count in ordered]
-    return counts
+    found = searcher.search(better.query, limit=total + 1, mask=_NOT_DOCUMENTS, filter=filters.query(),
+                            scored=False)
+    return corrected if found.scored_length() > total else None
 
 
 _HIGHLIGHTED = {"title": ("title", EXACT_FIELD["title"]), "body": ("body", EXACT_FIELD["body"])}
 Occurrences = dict[tuple[str, str], list[tuple[int, int, int]]]
 
 
-_MAX_EXPANSIONS = 200
+_MAX_EXPANSIONS = 200  # words marked per wildcard: more would not change what a reader sees
 
 
 def _highlight_terms(searcher: Searcher, query: wq.Query) -> set[tuple[str, str]]:
@@ -210,16 +469,16 @@ def _occurrences(searcher: Searcher, query: wq.Query, docnums: Iterable[int]) ->
     return found
 
 
-def _hits(searcher: Searcher, query: wq.Query, page: list[Any], scored: bool) -> list[Hit]:
-    occurrences = _occurrences(searcher, query, (result.docnum for result in page))
+def _hits(searcher: Searcher, query: wq.Query, docnums: list[int], scores: dict[int, float]) -> list[Hit]:
+    occurrences = _occurrences(searcher, query, docnums)
     phrases = _phrases(query)
     hits = []
-    for result in page:
-        document = stored_document(result.fields())
-        found = occurrences[result.docnum]
+    for docnum in docnums:
+        document = stored_document(searcher.stored_fields(docnum))
+        found = occurrences[docnum]
         title = Highlight(document.title, tuple(_spans(found, _HIGHLIGHTED["title"], phrases)))
         body_spans = _spans(found, _HIGHLIGHTED["body"], phrases)
-        hits.append(Hit(document, result.score if scored else None, title, snippet(document.body, body_spans)))
+        hits.append(Hit(document, scores.get(docnum), title, snippet(document.body, body_spans)))
     return hits
 
 
@@ -258,17 +517,22 @@ def _spans(positions: Occurrences, fieldnames: Sequence[str],
 
 
 def _phrase_spans(occurrences: list[list[tuple[int, int, int]]], slop: int) -> list[tuple[int, int]]:
-    """Spans of every place where the words follow each other within ``slop`` positions."""
+    """Spans of every place where the words follow each other within ``slop`` positions.
+
+    Each word's occurrences are in position order, so the next word is found by
+    bisection: a long document full of matches costs n log n, not n squared.
+    """
     if not occurrences or not all(occurrences):
         return []
+    positions = [[position for position, _, _ in following] for following in occurrences]
     spans = []
     for first in occurrences[0]:
         chain = [first]
-        for following in occurrences[1:]:
-            nxt = next((item for item in following if 0 < item[0] - chain[-1][0] <= slop), None)
-            if nxt is None:
+        for following, at in zip(occurrences[1:], positions[1:], strict=True):
+            index = bisect_right(at, chain[-1][0])
+            if index == len(at) or at[index] - chain[-1][0] > slop:
                 break
-            chain.append(nxt)
+            chain.append(following[index])
         else:
             spans.extend((start, end) for _, start, end in chain)
     return spans
@@ -288,11 +552,13 @@ def snippet(text: str, spans: Sequence[tuple[int, int]], width: int = SNIPPET_CH
     """The window of ``text`` about ``width`` characters wide holding the most matches, cut at spaces."""
     if len(text) <= width:
         return Highlight(text, tuple(spans))
-    best_start, best_count = 0, 0
-    for index, (start, _) in enumerate(spans):
-        count = sum(1 for other, end in spans[index:] if end <= start + width)
-        if count > best_count:
-            best_start, best_count = start, count
+    best_start, best_count, after = 0, 0, 0
+    for index, (start, _) in enumerate(spans):  # spans are sorted and disjoint: a sliding window, linear
+        after = max(after, index)
+        while after < len(spans) and spans[after][1] <= start + width:
+            after += 1
+        if after - index > best_count:
+            best_start, best_count = start, after - index
     if not spans:
         begin = 0
     else:
@@ -342,19 +608,6 @@ def _threaded(comments: list[Document]) -> list[tuple[Document, int]]:
     return ordered
 
 
-def group_by_article(hits: Sequence[Hit]) -> list[ArticleGroup]:
-    """Hits gathered under their article, in the order each article first appears."""
-    groups: dict[str, ArticleGroup] = {}
-    for hit in hits:
-        document = hit.document
-        group = groups.setdefault(document.article_id, ArticleGroup(document.article_id, document.title, None, []))
-        if document.kind == "article":
-            group.article = hit
-        else:
-            group.comments.append(hit)
-    return list(groups.values())
-
-
 def all_documents(searcher: Searcher) -> list[Document]:
     """Every article and comment, grouped by article and in reading order (for export)."""
     documents = (stored_document(fields) for _, fields in searcher.iter_docs() if fields.get("kind") != SOURCE_KIND)
@@ -370,12 +623,14 @@ class Marked:
     body: Highlight
 
 
-def thread_highlights(searcher: Searcher, text: str | ParsedQuery, article_id: str) -> dict[str, Marked]:
+def thread_highlights(searcher: Searcher, text: str | ParsedQuery, article_id: str,
+                      limits: QueryLimits = DEFAULT_LIMITS) -> dict[str, Marked]:
     """Full-text highlights, by id, of the documents of one article that a query matches.
 
     A thread page shows whole bodies, which a snippet's window would cut; raises QueryError like ``search``.
     """
-    parsed = text if isinstance(text, ParsedQuery) else parse(text)
+    parsed = text if isinstance(text, ParsedQuery) else parse(text, limits)
+    check_expansion(searcher, parsed, limits)
     results = searcher.search(parsed.query, limit=None, mask=_NOT_DOCUMENTS, filter=wq.Term("article_id", article_id))
     phrases = _phrases(parsed.query)
     occurrences = _occurrences(searcher, parsed.query, (result.docnum for result in results))

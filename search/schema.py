@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zlib
 from array import array
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -25,7 +27,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Characters
 from whoosh.system import _INT_SIZE, pack_uint, unpack_uint
 
-from search.documents import Document
+from search.documents import Document, fingerprints, utc_instant
 
 STOP_WORDS = frozenset(
     "a an and are as at be by can for from have if in is it may not of on or that the this to us we when will "
@@ -204,12 +206,76 @@ class AuthorAnalyzer(Composable):
             pos += max(len(parts), 1)
 
 
+NO_AUTHOR = "(unknown)"
+
+
+@lru_cache(maxsize=100_000)
+def author_key(name: str) -> str:
+    """One key for every spelling of a name: ``PaulHampton``, ``Paul Hampton`` and ``PAUL HAMPTON`` give
+    ``paul hampton`` (name parts, camel case split, folded); no name gives NO_AUTHOR."""
+    parts = [fold(part) for word in _WORD.findall(name) for part, _ in (_camel_parts(word) or [(word, 0)])]
+    return " ".join(parts) or NO_AUTHOR
+
+
 def _camel_parts(word: str) -> list[tuple[str, int]]:
     """``PaulHampton`` -> [("Paul", 0), ("Hampton", 4)]; a word with no inner capital gives []."""
     cuts = [0] + [i for i in range(1, len(word)) if word[i].isupper() and word[i - 1].islower()] + [len(word)]
     if len(cuts) < 3:
         return []
     return [(word[start:end], start) for start, end in zip(cuts, cuts[1:], strict=False)]
+
+
+# Quotations: every run of QUOTE_SHINGLE words is hashed, and of each QUOTE_WINDOW neighbouring
+# hashes the smallest is kept (winnowing). Any run of QUOTE_MIN_RUN words two texts share then
+# shares at least one kept hash, so the index holds about 40% of the shingles, not all of them.
+# Hashes are cut to QUOTE_HASH_BITS: about a million distinct terms however big the archive, since
+# Whoosh spends some 80 bytes on each term; the few unrelated documents sharing a hash are weeded
+# out when the candidates are checked word by word (search/quotes.py).
+QUOTE_SHINGLE = 5
+QUOTE_WINDOW = 4
+QUOTE_MIN_RUN = QUOTE_SHINGLE + QUOTE_WINDOW - 1
+QUOTE_HASH_BITS = 20
+_QUOTE_MASK = (1 << QUOTE_HASH_BITS) - 1
+
+
+def quote_words(text: str) -> list[tuple[str, int, int]]:
+    """The words of a text, lowercased and accent-folded, with their character spans: punctuation ignored."""
+    return [(fold(match.group()), match.start(), match.end()) for match in _WORD.finditer(text)]
+
+
+def shingle_hash(words: Sequence[str]) -> str:
+    """The index term of a run of words: a process-independent hash (CRC-32, cut to QUOTE_HASH_BITS) in hex."""
+    return f"{zlib.crc32(' '.join(words).encode('utf-8')) & _QUOTE_MASK:05x}"
+
+
+def quote_fingerprints(text: str) -> set[str]:
+    """The winnowed shingle hashes of a text: what the ``quotes`` field indexes."""
+    words = [fold(word) for word in _WORD.findall(text)]
+    hashes = [zlib.crc32(" ".join(words[start:start + QUOTE_SHINGLE]).encode("utf-8")) & _QUOTE_MASK
+              for start in range(len(words) - QUOTE_SHINGLE + 1)]
+    if len(hashes) <= QUOTE_WINDOW:
+        kept = {min(hashes)} if hashes else set()
+    else:
+        kept = {min(hashes[start:start + QUOTE_WINDOW]) for start in range(len(hashes) - QUOTE_WINDOW + 1)}
+    return {f"{value:05x}" for value in kept}
+
+
+class FingerprintAnalyzer(Composable):
+    """A body as its quotation fingerprints (see ``quote_fingerprints``), one token each, no positions."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs: Any):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        token.boost = 1.0
+        for term in sorted(quote_fingerprints(value)) if tokenize else [value]:
+            token.text = term
+            yield token
 
 
 class FastCharacters(Characters):
@@ -323,6 +389,11 @@ def _day_term(day: date) -> str:
     return f"d{day.isoformat()}"
 
 
+def date_period(text: str) -> tuple[date, date]:
+    """The first and last day of a date as a query writes it (``2011``, ``2011-10``, ``2011-10-21``)."""
+    return _period(text)
+
+
 def _period(text: str) -> tuple[date, date]:
     """The first and last day of ``2011``, ``2011-10`` or ``2011-10-21``."""
     parts = [int(part) for part in text.strip().split("-")]
@@ -371,6 +442,7 @@ STEMMED = WordAnalyzer(stem=True)
 EXACT = WordAnalyzer(stem=False)
 PAIRS = CommonPairAnalyzer()
 AUTHOR = AuthorAnalyzer()
+FINGERPRINTS = FingerprintAnalyzer()
 
 # The unstemmed copy of each stemmed text field.
 EXACT_FIELD = {"body": "body_exact", "title": "title_exact"}
@@ -383,16 +455,20 @@ SOURCE_KIND = "source"
 def build_schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
-        kind=ID(stored=True),
-        article_id=ID(stored=True),
+        kind=ID(stored=True, sortable=True),
+        article_id=ID(stored=True, sortable=True),
         parent_id=ID(stored=True),
         source=ID(stored=True),
         position=STORED,
         title=_text_field(STEMMED, stored=True, field_boost=2.0),
         title_exact=_text_field(EXACT),
+        heading=_text_field(STEMMED, stored=True),
+        title_generated=STORED,
+        fingerprint=KEYWORD(scorable=False),
         body=_text_field(STEMMED, stored=True),
         body_exact=_text_field(EXACT, spelling=True),
         body_pairs=_text_field(PAIRS),
+        quotes=ID(analyzer=FINGERPRINTS),
         author=TEXT(analyzer=AUTHOR, stored=True),
         author_name=ID(sortable=True),
         date=CalendarDate(stored=True, sortable=True),
@@ -415,15 +491,26 @@ def document_fields(document: Document) -> dict[str, Any]:
         "body": document.body,
         EXACT_FIELD["body"]: document.body,
         PAIR_FIELD[EXACT_FIELD["body"]]: document.body,
+        "quotes": document.body,
         "author": document.author,
-        "author_name": document.author or "(unknown)",
+        "author_name": author_key(document.author),
+        "_stored_author_name": document.author or NO_AUTHOR,  # the column keeps the spelling, for facets
         "url": document.url,
     }
     if document.parent_id:
         fields["parent_id"] = document.parent_id
+    if document.heading:
+        fields["heading"] = document.heading
+    if document.title_generated:
+        fields["title_generated"] = True
+    if document.kind == "article":
+        fields["fingerprint"] = " ".join(fingerprints(document))
     if document.date is not None:
-        fields["date"] = document.date
-        fields["year"] = document.date.year
+        # Terms and the sort column compare moments in UTC; the stored value keeps the offset as given.
+        instant = utc_instant(document.date)
+        fields["date"] = instant
+        fields["_stored_date"] = document.date
+        fields["year"] = instant.year
     if document.tags:
         fields["tags"] = ",".join(document.tags)
     return fields
@@ -444,4 +531,6 @@ def stored_document(stored: dict[str, Any]) -> Document:
         parent_id=stored.get("parent_id"),
         url=stored.get("url", ""),
         tags=tuple(tag for tag in stored.get("tags", "").split(",") if tag),
+        heading=stored.get("heading", ""),
+        title_generated=stored.get("title_generated", False),
     )

@@ -31,8 +31,9 @@ def hit_json(hit: Hit) -> dict[str, Any]:
 
 def page_json(page: SearchPage) -> dict[str, Any]:
     """One page of results with its facets and spelling suggestion."""
-    return {"query": page.query, "total": page.total, "page": max(page.page, 1), "pages": page.pages,
-            "pagelen": page.pagelen, "seconds": page.seconds, "suggestion": page.suggestion,
+    return {"query": page.query, "total": page.total, "articles": page.articles, "page": max(page.page, 1),
+            "pages": page.pages, "pagelen": page.pagelen, "partial": page.partial, "seconds": page.seconds,
+            "suggestion": page.suggestion,
             "hits": [hit_json(hit) for hit in page.hits],
             "facets": {name: [{"value": facet.value, "count": facet.count} for facet in counts]
                        for name, counts in page.facets.items()}}

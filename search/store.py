@@ -1,18 +1,40 @@
-"""Opening the index on disk and keeping one searcher that follows its commits."""
+"""Opening the index on disk and giving each thread its own searcher that follows the commits.
+
+Whoosh searchers are not safe to share between threads: a segment's files are
+read by seeking a shared file object and then reading from it, so two threads
+searching with one searcher read each other's bytes (wrong counts, and
+``UnpicklingError: invalid load key`` when a stored-fields record is read from
+the wrong offset). A searcher here is only ever used by the thread that asked
+for it.
+
+Whoosh also opens a segment's column files (stored fields, field lengths, sort
+columns) lazily, on first use. A commit that merges segments deletes the old
+segments' files, so a searcher opened before that commit could find its
+columns gone half-way through a search and silently read default values. A
+searcher is therefore opened with every column file of its segments already
+open: the data then stays readable until the searcher is dropped.
+"""
 
 from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.index import EmptyIndexError, FileIndex
 from whoosh.searching import Searcher
 
 from search.schema import build_schema
 
+T = TypeVar("T")
 DEFAULT_INDEX = Path("index")
+_COLUMN_SUFFIX = ".col"
+_OPEN_ATTEMPTS = 5
 
 
 class IndexMissing(Exception):
@@ -43,24 +65,115 @@ def open_index(path: Path, create: bool = False) -> FileIndex:
     return whoosh_index.create_in(str(path), build_schema())
 
 
-class IndexHandle:
-    """One open index and one shared searcher, replaced only after a commit.
+def open_searcher(index: FileIndex) -> Searcher:
+    """A searcher over the index's latest commit with all its segments' files open (see the module note).
 
-    A replaced searcher is not closed: a request on another thread may still be
-    using it; it is released when the last reference goes.
+    If a commit lands while the files are being opened, some of them may already
+    be gone; the searcher is then opened again on the newer commit.
+    """
+    for _ in range(_OPEN_ATTEMPTS):
+        searcher = index.searcher()
+        try:
+            _open_columns(searcher)
+        except FileNotFoundError:  # merged away by a commit since the table of contents was read
+            continue
+        if searcher.up_to_date():
+            return searcher
+    return searcher
+
+
+class _OpenedColumns(W3PerDocReader):
+    """A segment's per-document reader whose column files were all opened up front.
+
+    Whoosh asks the directory whether a column exists before each first use; once
+    a merge has deleted the file that answer is no, and stored fields and sort
+    values silently vanish. This one answers from the files it holds open.
+    """
+
+    def has_column(self, fieldname: str) -> bool:
+        return fieldname in self._colfiles
+
+
+def _open_columns(searcher: Searcher) -> None:
+    listing: set[str] | None = None
+    for leaf, _ in searcher.leaf_searchers():
+        perdoc = getattr(leaf.reader(), "_perdoc", None)
+        if type(perdoc) is not W3PerDocReader:  # an empty index has no segments
+            continue
+        if listing is None:
+            listing = set(perdoc._storage.list())
+        prefix = leaf.reader().segment().segment_id() + "."
+        for name in listing:
+            if name.startswith(prefix) and name.endswith(_COLUMN_SUFFIX):
+                column = name[len(prefix):-len(_COLUMN_SUFFIX)]
+                if column not in perdoc._colfiles:
+                    perdoc._colfiles[column] = perdoc._get_column_file(column)
+        perdoc.__class__ = _OpenedColumns
+
+
+class IndexHandle:
+    """One open index and, per thread, one searcher, replaced only after a commit.
+
+    Each thread of a server gets its own searcher (see the module note) and keeps
+    it across requests while the index is unchanged. A replaced searcher is not
+    closed: its caller may still be reading from it; it is released with the last
+    reference.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._index: FileIndex | None = None
-        self._searcher: Searcher | None = None
         self._lock = threading.Lock()
+        self._local = threading.local()
 
     def searcher(self) -> Searcher:
-        """The current searcher; raises IndexMissing while there is no index."""
+        """This thread's searcher over the latest commit; raises IndexMissing while there is no index."""
+        current: Searcher | None = getattr(self._local, "searcher", None)
+        if current is not None and current.up_to_date():
+            return current
+        fresh = open_searcher(self._open())
+        self._local.searcher = fresh
+        return fresh
+
+    def _open(self) -> FileIndex:
         with self._lock:
             if self._index is None:
                 self._index = open_index(self.path)
-            if self._searcher is None or not self._searcher.up_to_date():
-                self._searcher = self._index.searcher()
-            return self._searcher
+            return self._index
+
+
+class SegmentCache:
+    """Values worked out from one segment (its word list, a column as a list), kept while it is in use.
+
+    A segment never changes once written (deletions are kept apart from it), so
+    what is read from it stays true for every searcher and thread that reads that
+    segment; the least recently used entries are dropped past a bound.
+    """
+
+    def __init__(self, bound: int = 64) -> None:
+        self._entries: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
+        self._bound = bound
+        self._lock = threading.Lock()
+
+    def get(self, reader: Any, name: str, build: Callable[[Any], T]) -> T:
+        """The value called ``name`` for the segment of ``reader`` (a per-segment reader), built once."""
+        storage = getattr(reader, "_storage", None)
+        key = (str(getattr(storage, "folder", id(storage))), reader.segment().segment_id(), name)
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        value = build(reader)  # outside the lock: two threads may both build it, and get equal values
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self._bound:
+                self._entries.popitem(last=False)
+        return value
+
+
+SEGMENT_CACHE = SegmentCache()
+
+
+def segment_readers(reader: Any) -> list[Any]:
+    """The per-segment readers under a searcher's reader (an empty index has none)."""
+    return [leaf for leaf in getattr(reader, "readers", None) or [reader] if hasattr(leaf, "segment")]

@@ -95,9 +95,10 @@ def test_searches_during_a_reindex_see_each_file_old_or_new(tmp_path: Path) -> N
     assert searcher.exitcode == 0
     assert indexer.returncode == 0, indexer.stderr
     comments = FILES * ARTICLES_PER_FILE * COMMENTS_PER_ARTICLE
-    assert f"added: 0 articles, {comments} comments" in indexer.stdout
-    assert f"updated: {FILES * ARTICLES_PER_FILE} articles, 0 comments" in indexer.stdout
-    assert f"removed: 0 articles, {comments} comments" in indexer.stdout
+    # Comments keep their ids when their text changes (ids come from author, date and order, not the body).
+    assert "added: 0 articles, 0 comments" in indexer.stdout
+    assert f"updated: {FILES * ARTICLES_PER_FILE} articles, {comments:,} comments" in indexer.stdout
+    assert "removed: 0 articles, 0 comments" in indexer.stdout
     assert outcome["broken"] == []
     rounds = outcome["rounds"]
     assert all(seen == [1] for seen in rounds[0].values())

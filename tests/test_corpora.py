@@ -103,7 +103,7 @@ def test_idebate_debates_with_points_and_counters(tmp_path: Path) -> None:
     assert result.problems == []
     debate = result.documents[0]
     assert (debate.kind, debate.title) == ("article", "This House believes the Mexico-US border fence is justified")
-    assert debate.date == datetime(2012, 1, 26, 15, 32, 42)  # +01:00 converted to UTC
+    assert debate.date.isoformat() == "2012-01-26T16:32:42+01:00"  # the offset as given
     assert debate.tags == ("society", "international")
     point, counter = result.documents[1:3]
     assert point.body.startswith(

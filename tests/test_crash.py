@@ -74,21 +74,28 @@ def wait_for_generation(index_dir: Path, wanted: int, indexer: subprocess.Popen)
 
 
 def assert_committed_work_is_whole(index_dir: Path, clean: dict[str, set[str]]) -> set[str]:
-    """The index is sound, holds exactly the clean run's documents for each recorded source and finds the
-    first article of each of them and of no other; returns the recorded sources."""
-    assert check(index_dir) == []
+    """The index is sound, holds exactly the clean run's documents for each source recorded whole, part of
+    them for one whose record says it was stopped inside it (batches commit within a file too), and finds
+    the first article of each of them and of no other; returns the sources recorded whole."""
     with open_index(index_dir).searcher() as searcher:
-        committed = set(load_source_states(searcher))
+        states = load_source_states(searcher)
+    partial = {source for source, state in states.items() if state.sha1 == "partial"}
+    assert len(partial) <= 1
+    assert check(index_dir) == [f"{source}: only part of it is indexed (a run stopped inside it; run 'essays index' "
+                                f"again)" for source in partial]
+    committed = set(states) - partial
     held = documents_by_source(index_dir)
     for source in committed:
         assert held[source] == clean[source]
-    assert set(held) == committed
+    for source in partial:
+        assert set() < held[source] < clean[source]
+    assert set(held) == set(states)
     searcher = IndexHandle(index_dir).searcher()
     for source in clean:
         first = int(PART.search(source).group(1)) * ARTICLES_PER_FILE
         found = search(searcher, f'"essay number {first}"', filters=Filters(kinds=("article",)), facets=False,
                        suggestions=False)
-        assert len(found.hits) == (source in committed), source
+        assert len(found.hits) == (source in states), source
     return committed
 
 
@@ -135,3 +142,28 @@ def test_sigint_stops_after_the_current_batch_with_a_summary(
     committed = assert_committed_work_is_whole(index_dir, clean_run)
     assert 0 < len(committed) < FILES
     finish(archive, index_dir, clean_run, len(committed))
+
+
+@pytest.mark.slow
+def test_sigterm_inside_one_big_file_stops_after_a_batch_and_a_rerun_finishes(tmp_path: Path) -> None:
+    """One file of 6,000 documents is not one uncommitted write: SIGTERM stops it like Ctrl-C, after a batch."""
+    big = tmp_path / "archive" / "big.jsonl"
+    big.parent.mkdir()
+    big.write_text("".join(json.dumps(record) + "\n" for record in many_articles(FILES * ARTICLES_PER_FILE)))
+    clean = index_paths(tmp_path / "clean", [big.parent], batch_docs=BATCH)
+    assert clean.commits > 1 and clean.added["article"] == FILES * ARTICLES_PER_FILE
+    index_dir = tmp_path / "index"
+    indexer = start_indexer(big.parent, index_dir)
+    wait_for_generation(index_dir, 1, indexer)
+    indexer.send_signal(signal.SIGTERM)
+    out, err = indexer.communicate(timeout=60)
+    assert indexer.returncode == 130, err
+    assert "interrupted: stopped after the last commit" in err and "Traceback" not in err
+    (state,) = load_source_states(open_index(index_dir).searcher()).values()
+    assert state.sha1 == "partial" and 0 < state.articles < FILES * ARTICLES_PER_FILE
+    assert [path.name for path in index_dir.iterdir() if path.suffix == ".tmp" or "tmp" in path.name] == []
+    rerun = subprocess.run([ESSAYS, "index", str(big.parent), "--index", str(index_dir)], capture_output=True,
+                           text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert documents_by_source(index_dir) == documents_by_source(tmp_path / "clean")
+    assert check(index_dir) == []

@@ -18,7 +18,7 @@ from whoosh import index as whoosh_index
 from search.cli import main
 from search.documents import article_id
 from search.indexer import HOLDER_FILE, IndexLocked, index_paths, locked_writer, remove
-from search.inspect import check
+from search.inspect import check, stats
 from search.readers.dates import parse_date
 from search.results import search
 from search.schema import SOURCE_KIND
@@ -167,9 +167,9 @@ def test_duplicate_article_in_two_files_is_reported_and_kept_once(index_dir: Pat
                                                                     write_archive: WriteArchive) -> None:
     write_archive("zeitung.jsonl", [STRIKE, article("Only here", "Anon", "2001-01-01", "A unique pamphlet.")])
     report = index_paths(index_dir, [archive])
-    (duplicate,) = [problem for problem in report.problems if "duplicate" in problem.reason]
+    (duplicate,) = [problem for problem in report.problems if problem.kind == "duplicate"]
     assert duplicate.path.name == "zeitung.jsonl" and "strike.jsonl" in duplicate.reason
-    assert STRIKE_ID in duplicate.reason
+    assert "'The general strike'" in duplicate.reason
     assert stored(index_dir, STRIKE_ID)["source"].endswith("strike.jsonl")
     assert len(hit_ids(index_dir, "attrition")) == 2
     assert len(hit_ids(index_dir, "unique pamphlet")) == 1
@@ -247,7 +247,8 @@ def test_rebuild_equals_incremental(indexed: Path, archive: Path, write_archive:
 def test_interrupted_rebuild_keeps_the_old_index(indexed: Path, archive: Path, write_archive: WriteArchive) -> None:
     before = contents(indexed)
     write_archive("strike.jsonl", [article("Replaced", "Anon", "2004-04-04", "Half-built.")])
-    report = index_paths(indexed, [archive], rebuild=True, progress=lambda _: os.kill(os.getpid(), signal.SIGINT))
+    report = index_paths(indexed, [archive], rebuild=True,
+                         progress=lambda _path, _report: os.kill(os.getpid(), signal.SIGINT))
     assert report.interrupted and report.commits == 0
     assert contents(indexed) == before
     assert STRIKE_ID in hit_ids(indexed, "strike")
@@ -257,7 +258,8 @@ def test_interrupt_stops_after_the_batch_and_a_rerun_finishes(index_dir: Path, w
     for number in range(4):
         write_archive(f"part{number}.jsonl", [article(f"Part {number}", "Anon", f"200{number}-01-01", "Pamphlet.")])
     first = index_paths(index_dir, [index_dir.parent / "archive"], batch_docs=1,
-                        progress=lambda path: path.name == "part1.jsonl" and os.kill(os.getpid(), signal.SIGINT))
+                        progress=lambda path, _report: path.name == "part1.jsonl"
+                        and os.kill(os.getpid(), signal.SIGINT))
     assert first.interrupted
     assert first.added == Counter(article=2) and first.commits == 2
     assert len(hit_ids(index_dir, "pamphlet")) == 2
@@ -291,7 +293,7 @@ def test_cli_index_remove_and_check(index_dir: Path, archive: Path) -> None:
     assert "files: 2 found, 0 read, 2 unchanged, 0 failed" in again.output
     assert runner.invoke(main, ["check", "--index", str(index_dir)]).exit_code == 0
     removed = runner.invoke(main, ["remove", STRIKE_ID, "--index", str(index_dir)])
-    assert removed.exit_code == 0 and "removed: 1 articles, 2 comments" in removed.output
+    assert removed.exit_code == 0 and "removed: 1 article, 2 comments" in removed.output
     missing = runner.invoke(main, ["remove", STRIKE_ID, "--index", str(index_dir)])
     assert missing.exit_code == 1 and f"nothing in the index has the id or source file {STRIKE_ID!r}" in missing.output
 
@@ -313,7 +315,7 @@ def test_cli_check_names_a_comment_whose_article_was_deleted(indexed: Path) -> N
     problems = [line for line in result.output.splitlines() if line.startswith("problem: ")]
     assert sum(f"its article {STRIKE_ID!r} is not in the index" in line for line in problems) == 2
     assert any("strike.jsonl: the index holds 0 articles of it, its record says 1" in line for line in problems)
-    assert f"{len(problems)} problem(s) in the index at {indexed}" in result.output
+    assert f"{len(problems)} problems in the index at {indexed}" in result.output
 
 
 def test_check_names_an_index_that_does_not_open(tmp_path: Path) -> None:
@@ -335,3 +337,159 @@ def test_batches_do_not_merge_and_the_last_commit_does(tmp_path: Path, index_dir
     assert report.commits == 31
     assert len(IndexHandle(index_dir).searcher().reader().leaf_readers()) < 30
     assert check(index_dir) == []
+
+
+# Duplicates, ids and what is not an essay (issue 9) --------------------------------------------------------------
+
+CORPORA = Path(__file__).parent / "fixtures" / "corpora"
+
+
+def test_two_different_articles_under_one_title_are_both_kept(index_dir: Path) -> None:
+    """372_04_CiceroMayor.php was saved with 372_04_BloodyTexas.php's <title>: two letters, one title."""
+    report = index_paths(index_dir, [CORPORA / "socialist-worker-same-title"])
+    assert report.added == Counter(article=2) and report.not_essays == 1  # SOURCE.md set aside
+    assert [p for p in report.problems if p.kind == "duplicate"] == []
+    assert len(hit_ids(index_dir, '"Cicero mayor gets what she deserves"')) == 1
+    assert len(hit_ids(index_dir, '"railroaded onto death row"')) == 1
+    assert check(index_dir) == []
+
+
+def test_same_article_in_two_formats_is_indexed_once_and_reported(index_dir: Path) -> None:
+    """The idebate Greece debate as a JSON Lines record and as the saved page: one article, one report."""
+    report = index_paths(index_dir, [CORPORA / "idebate-debatabase" / "greece"])
+    (duplicate,) = [problem for problem in report.problems if problem.kind == "duplicate"]
+    assert duplicate.path.name == "greece-debate.jsonl" and "greece-debate.html" in duplicate.reason
+    assert report.added["article"] == 1
+    assert len(hit_ids(index_dir, 'title:drachma kind:article')) == 1
+
+
+def test_records_with_one_placeholder_author_and_date_are_all_indexed(index_dir: Path,
+                                                                      write_archive: WriteArchive) -> None:
+    arguments = [article("", "unknown", "2000-01-01", f"Argument {number}: schools should start at {number}.")
+                 for number in range(30)]
+    arguments.append(article("", "unknown", "2000-01-01", "Argument 3: schools should start at 3."))  # a real repeat
+    write_archive("args.jsonl", arguments)
+    report = index_paths(index_dir, [index_dir.parent / "archive"])
+    assert report.added["article"] == 30
+    assert [p.kind for p in report.problems] == ["duplicate"]
+    assert len(hit_ids(index_dir, "schools")) == 30
+
+
+def test_same_title_author_and_date_in_two_files_keeps_both_with_their_own_ids(
+        index_dir: Path, write_archive: WriteArchive) -> None:
+    write_archive("a.jsonl", [article("Minutes", "Secretary", "2001-01-01", "The branch met and voted to strike.")])
+    write_archive("b.jsonl", [article("Minutes", "Secretary", "2001-01-01", "The branch met and voted to wait.")])
+    report = index_paths(index_dir, [index_dir.parent / "archive"])
+    assert report.added["article"] == 2 and report.problems == []
+    strike, wait = sorted(hit_ids(index_dir, "strike OR wait"))
+    assert wait == f"{strike}-2"
+    again = index_paths(index_dir, [index_dir.parent / "archive"], rebuild=True)
+    assert again.added["article"] == 2 and sorted(hit_ids(index_dir, "strike OR wait")) == [strike, wait]
+
+
+def test_documentation_and_unknown_files_are_counted_not_indexed(index_dir: Path, archive: Path) -> None:
+    for name in ("SOURCE.md", "README", "README.md", "LICENSE", "COPYING.txt"):
+        (archive / name).write_text("# Not an essay\n\nAbout this corpus.\n")
+    (archive / "export.xls").write_bytes(b"\xd0\xcf")
+    (archive / "notes.csv2").write_text("a,b\n")
+    (archive / "photo.xls").write_bytes(b"\xd0\xcf")
+    report = index_paths(index_dir, [archive])
+    assert report.not_essays == 5 and report.skipped == Counter({".xls": 2, ".csv2": 1})
+    assert report.files_seen == 2 and hit_ids(index_dir, "corpus") == set()
+
+
+def test_a_file_name_that_is_not_utf8_does_not_stop_the_run(index_dir: Path, archive: Path) -> None:
+    odd = os.fsdecode(b"caf\xe9-essay.jsonl")
+    (archive / odd).write_text(json.dumps(article("Odd name", "Anon", "2001-01-01", "Found by its body.")) + "\n")
+    result = CliRunner().invoke(main, ["index", str(archive), "--index", str(index_dir)])
+    assert result.exit_code == 0, result.output
+    assert len(hit_ids(index_dir, "found body")) == 1
+    assert any(source.endswith("caf\\xe9-essay.jsonl") for source in _sources(index_dir))
+    assert check(index_dir) == []
+
+
+def _sources(index_dir: Path) -> set[str]:
+    with open_index(index_dir).searcher() as searcher:
+        return {fields["source"] for fields in searcher.documents(kind=SOURCE_KIND)}
+
+
+def test_an_unreadable_folder_is_reported(index_dir: Path, archive: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    locked = archive / "private"
+    locked.mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path: object = "."):
+        if Path(os.fsdecode(path)) == locked:
+            raise PermissionError(13, "Permission denied", str(locked))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    report = index_paths(index_dir, [archive])
+    assert [(p.path, p.kind, p.reason) for p in report.failed] == [
+        (locked, "unreadable", "cannot read folder: Permission denied")]
+    assert report.files_read == 2
+
+
+def test_progress_gets_the_report_so_far(index_dir: Path, archive: Path) -> None:
+    seen: list[tuple[str, int]] = []
+    index_paths(index_dir, [archive], progress=lambda path, report: seen.append(
+        (path.name, sum(report.added.values()))))
+    assert seen == [("classics.jsonl", 3), ("strike.jsonl", 6)]
+
+
+def test_a_big_file_is_committed_in_batches(index_dir: Path, write_archive: WriteArchive) -> None:
+    from tests.conftest import many_articles
+
+    write_archive("big.jsonl", many_articles(40))  # 120 documents
+    report = index_paths(index_dir, [index_dir.parent / "archive"], batch_docs=25)
+    assert report.commits >= 4 and report.added == Counter(article=40, comment=80)
+    assert check(index_dir) == []
+    assert index_paths(index_dir, [index_dir.parent / "archive"]).files_unchanged == 1
+
+
+# Counting live documents, dates with offsets ----------------------------------------------------------------------
+
+def test_stats_count_live_documents_after_an_edit_and_a_removal(indexed: Path, archive: Path,
+                                                               write_archive: WriteArchive) -> None:
+    edited = dict(STATE, body="On the withering away of the state, revised.")
+    write_archive("classics.jsonl", [REFORM, edited])
+    index_paths(indexed, [archive])
+    remove(indexed, STRIKE_ID)
+    figures = stats(indexed)
+    assert figures.documents == {"article": 2, "comment": 1} and figures.sources == 2
+    assert figures.authors == 3  # Luxemburg, Lenin and Martov (his comment); Kautsky and Pannekoek went with STRIKE
+    assert check(indexed) == []
+
+
+def test_check_catches_counts_that_disagree_with_live_documents(indexed: Path) -> None:
+    with open_index(indexed).searcher() as searcher:
+        record = searcher.document(id=f"{SOURCE_KIND}:{(indexed.parent / 'archive' / 'strike.jsonl').resolve()}")
+    writer = whoosh_index.open_dir(str(indexed)).writer()
+    state = dict(record["source_state"], comments=5)
+    writer.update_document(id=record["id"], kind=SOURCE_KIND, source=record["source"], source_state=state)
+    writer.commit()
+    problems = check(indexed)
+    assert "comments disagree: 3 found by search, 3 stored, 6 in the source records" in problems
+
+
+def test_dates_keep_their_offset_and_compare_in_utc(index_dir: Path, write_archive: WriteArchive) -> None:
+    write_archive("tz.jsonl", [
+        article("Late in Berlin", "A", "2012-01-01T00:30:00+01:00", "Written just after midnight in Berlin."),
+        article("Naive", "B", "2012-01-01T00:30:00", "Written at half past midnight, zone unknown."),
+    ])
+    index_paths(index_dir, [index_dir.parent / "archive"])
+    assert len(hit_ids(index_dir, "written date:2011-12-31")) == 1  # 23:30 UTC the day before
+    assert len(hit_ids(index_dir, "written date:2012-01-01")) == 1
+    berlin = stored(index_dir, article_id("Late in Berlin", "A", parse_date("2012-01-01T00:30:00+01:00")))
+    assert berlin["date"].isoformat() == "2012-01-01T00:30:00+01:00"
+    out = index_dir.parent / "export.jsonl"
+    assert CliRunner().invoke(main, ["export", "--index", str(index_dir), "-o", str(out)]).exit_code == 0
+    dates = sorted(json.loads(line)["date"] for line in out.read_text().splitlines())
+    assert dates == ["2012-01-01T00:30:00", "2012-01-01T00:30:00+01:00"]
+
+
+def test_undated_documents_are_stored_without_a_date(index_dir: Path, write_archive: WriteArchive) -> None:
+    write_archive("undated.jsonl", [{"title": "Undated", "author": "A", "body": "No date on this pamphlet."}])
+    index_paths(index_dir, [index_dir.parent / "archive"])
+    (doc_id,) = hit_ids(index_dir, "pamphlet")
+    assert "date" not in stored(index_dir, doc_id) and hit_ids(index_dir, "pamphlet date:<2100") == set()

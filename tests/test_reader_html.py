@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from search.documents import utc_instant
 from search.readers import ReadError, read_file
 
 CORPORA = Path(__file__).parent / "fixtures" / "corpora"
@@ -84,12 +85,29 @@ def test_socialist_worker_page_byline_and_date_line() -> None:
     assert result.problems == []
 
 
-def test_spanish_date_line_and_missing_byline() -> None:
+def test_spanish_date_line_and_byline_in_the_deck() -> None:
     result = read_file(CORPORA / "socialist-worker-us" / "Ob-1_03_Maquilas.php")
     (article,) = result.documents
     assert article.title == "Estafados por los patrones de las maquilas"
     assert article.date == datetime(2001, 4, 1)
-    assert [p.reason for p in result.problems] == ["no byline found; indexed without an author"]
+    assert article.author == "Justin Akers"  # "JUSTIN AKERS describe las consecuencias ..."
+    assert result.problems == []
+
+
+@pytest.mark.parametrize(("page", "author"), [
+    ("619_11_WSF.php", "Lee Sustar"),  # "LEE SUSTAR looks at the prospects for the World Social Forum ..."
+    ("651_05_DreamAct.php", "Justin Akers Chacón and Lee Sustar"),  # "... and LEE SUSTAR analyze an immigration bill"
+    ("504_03_Clinton.php", ""),  # "WHAT WE THINK" / "MY LIFE is an extraordinary book ...": no writer named
+    ("489_06_WashingtonForSale.php", ""),  # "JOHN KERRY says ...": a lede in capitals, not a byline
+])  # fmt: skip
+def test_writers_named_in_capitals_in_the_opening_deck(page: str, author: str) -> None:
+    """Socialist Worker puts most bylines in the deck above the text; the deck stays part of the body."""
+    result = read_file(CORPORA / "socialist-worker-us" / page)
+    (article,) = result.documents
+    assert article.author == author
+    assert ("no byline found; indexed without an author" in [p.reason for p in result.problems]) == (not author)
+    if author:
+        assert article.body.startswith(author.split()[0].upper())
 
 
 def test_several_authors_in_one_byline() -> None:
@@ -167,7 +185,8 @@ def test_encodings(tmp_path: Path, encoding: str) -> None:
 
 
 def comments_of(documents: list) -> list[tuple[str, datetime | None, str]]:
-    return [(c.author, c.date, c.body) for c in documents if c.kind == "comment"]
+    """Each comment's author, moment in UTC (naive) and body."""
+    return [(c.author, c.date and utc_instant(c.date), c.body) for c in documents if c.kind == "comment"]
 
 
 def parents(documents: list) -> list[str | None]:
@@ -314,6 +333,7 @@ def test_drupal_8_thread_in_a_page(tmp_path: Path) -> None:
         ("Sam Reid", datetime(2019, 6, 14, 11, 30), "And rents there are half of ours."),
     ]
     assert parents(result.documents) == [None, "Alex Moore"]
+    assert comments[0].date.isoformat() == "2019-06-14T10:00:00+01:00"  # the offset as the page gave it
     assert result.problems == []
 
 
@@ -361,3 +381,12 @@ def test_old_wordpress_wrapper_markup_and_comment_without_author(tmp_path: Path)
     assert comments[1].parent_id == comments[0].id
     line = page[: page.index("<article", page.index('class="children"'))].count("\n") + 1
     assert [(p.line, p.reason) for p in result.problems] == [(line, "comment has no author; indexed without one")]
+
+
+def test_cms_comment_numbers_are_kept_in_comment_ids() -> None:
+    """Drupal's <a id="comment-N"> and WordPress's li#comment-N: a comment's id survives edits of its text."""
+    drupal = read_file(THREADS / "drupal-land-value-tax.html").documents
+    assert [c.id.rsplit(".", 1)[1] for c in drupal[1:]] == ["comment-4410", "comment-4412", "comment-4415"]
+    wordpress = read_file(THREADS / "wordpress-four-day-week.html").documents
+    assert all(c.id.startswith(f"{wordpress[0].id}.comment-") for c in wordpress[1:])
+    assert wordpress[1].id.endswith(".comment-2201")

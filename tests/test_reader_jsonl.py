@@ -14,6 +14,7 @@ import pytest
 from search.readers import ReadError, read_file
 from search.readers.jsonl import write_jsonl
 
+FIXTURES = Path(__file__).parent / "fixtures" / "corpora"
 ARTICLE = {
     "title": "The case for a four-day week",
     "author": "Ada Reyes",
@@ -62,10 +63,9 @@ def test_bad_lines_are_reported_by_number_and_the_rest_is_read(tmp_path: Path) -
         {"title": "Second good", "author": "B", "date": "2020-02-02", "body": "Also fine."},
     )
     result = read_file(path)
-    assert [d.title for d in result.documents] == ["Good one", "Second good"]
+    assert [d.title for d in result.documents] == ["Good one", "No title here.", "Second good"]
     messages = [(p.line, p.reason) for p in result.problems]
     assert messages[0][0] == 2 and messages[0][1].startswith("invalid JSON: ")
-    assert (3, "missing 'title'; line skipped") in messages
     assert (4, "missing 'body'; line skipped") in messages
     assert (5, "'tags' must be a list of strings; line skipped") in messages
     assert (6, "expected a JSON object, found a list; line skipped") in messages
@@ -128,7 +128,7 @@ def test_truncated_last_line_is_named(tmp_path: Path) -> None:
 
 def test_no_usable_line_is_a_read_error(tmp_path: Path) -> None:
     with pytest.raises(ReadError) as error:
-        read_file(write_lines(tmp_path / "bad.jsonl", "{", {"body": "x"}))
+        read_file(write_lines(tmp_path / "bad.jsonl", "{", {"title": "x"}))
     assert error.value.line == 1
     assert "no usable record in the file" in error.value.reason
 
@@ -140,13 +140,74 @@ def test_empty_file_is_a_read_error(tmp_path: Path) -> None:
         read_file(path)
 
 
-def test_repeated_article_is_skipped(tmp_path: Path) -> None:
-    record = {"title": "Same", "author": "A", "date": "2020-01-01", "body": "x"}
-    result = read_file(write_lines(tmp_path / "dup.jsonl", record, record))
-    assert len(result.documents) == 1
-    assert [(p.line, p.reason) for p in result.problems] == [
-        (2, "same title, author and date as the article on line 1; line skipped")
-    ]
+def test_records_sharing_title_author_and_date_are_all_read(tmp_path: Path) -> None:
+    """A debate archive with one placeholder author and date: each argument is its own record."""
+    first = {"author": "unknown", "date": "2020-01-01", "title": "Argument", "body": "Schools should start later."}
+    second = dict(first, body="Schools should start earlier.")
+    result = read_file(write_lines(tmp_path / "arguments.jsonl", first, second))
+    assert [d.body for d in result.documents] == [first["body"], second["body"]]
+    assert result.problems == []
+
+
+def test_untitled_record_is_titled_from_its_opening_words(tmp_path: Path) -> None:
+    record = {"author": "Kim", "body": "Rent control helps sitting tenants but shrinks supply over the decades."}
+    (document,) = read_file(write_lines(tmp_path / "posts.jsonl", record)).documents
+    assert document.title == "Rent control helps sitting tenants but shrinks supply…"
+    assert document.title_generated
+    out = io.StringIO()
+    write_jsonl([document], out)
+    assert json.loads(out.getvalue())["title"] is None  # the made-up title is not exported as the author's
+    (again,) = read_file(tmp_path / "again.jsonl", out.getvalue().encode()).documents
+    assert (again.id, again.title, again.title_generated) == (document.id, document.title, True)
+
+
+def test_comments_link_by_their_own_ids_and_keep_their_titles() -> None:
+    """idebate: a counter-argument names the point it answers by the point's id (pro02b -> pro02a)."""
+    result = read_file(FIXTURES / "idebate-debatabase" / "debates.jsonl")
+    assert [p for p in result.problems if p.kind == "reply link"] == []
+    debate, point, counter = result.documents[:3]
+    assert point.id == f"{debate.id}.con01a" and counter.id == f"{debate.id}.con01b"
+    assert point.heading == "The fence is a serious environmental threat and endangers wildlife."
+    assert counter.heading == "" and counter.parent_id == point.id
+    comments = [d for d in result.documents if d.kind == "comment"]
+    assert sum(1 for c in comments if c.parent_id) == sum(1 for c in comments if c.id.endswith("b")) > 15
+
+
+def test_reply_link_by_id_then_index_then_author(tmp_path: Path) -> None:
+    record = {"title": "T", "body": "b", "comments": [
+        {"id": "x1", "author": "Ann", "body": "one"},
+        {"id": "x2", "author": "x1", "body": "two"},
+        {"author": "Cy", "body": "by id", "in_reply_to": "x1"},
+        {"author": "Di", "body": "by index", "in_reply_to": 1},
+        {"author": "Ed", "body": "by name", "in_reply_to": "Ann"},
+        {"author": "Fa", "body": "nothing", "in_reply_to": "zz"},
+    ]}  # fmt: skip
+    result = read_file(write_lines(tmp_path / "t.jsonl", record))
+    _, one, two, by_id, by_index, by_name, nothing = result.documents
+    assert (by_id.parent_id, by_index.parent_id, by_name.parent_id, nothing.parent_id) == (one.id, two.id, one.id, None)
+    links = [p.reason for p in result.problems if p.kind == "reply link"]
+    assert links == ["reply link to 'zz' matches no earlier comment"]
+
+
+def test_ids_survive_corrections_of_text(tmp_path: Path) -> None:
+    """Editing one comment's text, or another comment in the file, keeps every id (shared links keep working)."""
+    before = read_file(write_lines(tmp_path / "a.jsonl", ARTICLE)).documents
+    edited = json.loads(json.dumps(ARTICLE))
+    edited["body"] = "Work expands. (Corrected.)"
+    edited["comments"][0]["body"] = "Who pays for it, exactly?"
+    edited["comments"][2]["body"] = "I agree with Ada."
+    after = read_file(write_lines(tmp_path / "b.jsonl", edited)).documents
+    assert [d.id for d in after] == [d.id for d in before]
+    assert [d.parent_id for d in after] == [d.parent_id for d in before]
+
+
+def test_offset_is_kept_and_exported(tmp_path: Path) -> None:
+    record = dict(ARTICLE, date="2012-01-26T16:32:42+01:00")
+    article = read_file(write_lines(tmp_path / "tz.jsonl", record)).documents[0]
+    assert article.date.isoformat() == "2012-01-26T16:32:42+01:00"
+    out = io.StringIO()
+    write_jsonl(read_file(tmp_path / "tz.jsonl").documents, out)
+    assert json.loads(out.getvalue().splitlines()[0])["date"] == "2012-01-26T16:32:42+01:00"
 
 
 def test_gzip_is_decompressed(tmp_path: Path) -> None:
@@ -237,7 +298,8 @@ def test_writer_groups_comments_under_their_article_in_position_order(tmp_path: 
     record = json.loads(line)
     assert record["date"] == "2021-03-04T09:30:00"
     assert [c["body"] for c in record["comments"]] == ["Who pays for it?", "Productivity does.", "Agree with Ada."]
-    assert [c.get("in_reply_to") for c in record["comments"]] == [None, 0, 1]
+    assert [c.get("in_reply_to") for c in record["comments"]] == [None, record["comments"][0]["id"],
+                                                                   record["comments"][1]["id"]]
 
 
 def test_writer_refuses_a_comment_without_its_article(tmp_path: Path) -> None:

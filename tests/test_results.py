@@ -7,7 +7,7 @@ from whoosh import query as wq
 
 from search.indexer import index_paths
 from search.query import ExactPhrase, parse, suggest
-from search.results import Filters, all_documents, group_by_article, search, snippet, thread
+from search.results import Filters, all_documents, search, snippet, thread
 from search.store import IndexHandle
 from tests.conftest import article, many_articles
 
@@ -70,15 +70,24 @@ def test_author_forms(searcher):
 
 
 def test_sort_newest_and_oldest(searcher):
-    newest = [hit.document.date for hit in search(searcher, "serge", sort="newest").hits]
+    (group,) = search(searcher, "serge", sort="newest").groups
+    newest = [hit.document.date for hit in group.comments]
     assert newest == sorted(newest, reverse=True)
-    oldest = [hit.document.date for hit in search(searcher, "serge", sort="oldest").hits]
+    (group,) = search(searcher, "serge", sort="oldest").groups
+    oldest = [hit.document.date for hit in group.comments]
+    assert oldest == sorted(oldest)
+
+
+def test_date_sorts_order_articles_by_their_newest_or_oldest_match(built):
+    newest = [max(hit.document.date for hit in group.hits) for group in search(built, "strike", sort="newest").groups]
+    assert newest == sorted(newest, reverse=True)
+    oldest = [min(hit.document.date for hit in group.hits) for group in search(built, "strike", sort="oldest").groups]
     assert oldest == sorted(oldest)
 
 
 def test_facets_count_the_whole_result_not_the_page(built):
     page = search(built, "strike", pagelen=5)
-    assert page.total == 90 and len(page.hits) == 5 and page.pages == 18
+    assert (page.total, page.articles, len(page.groups), len(page.hits), page.pages) == (90, 30, 5, 15, 6)
     kinds = {facet.value: facet.count for facet in page.facets["kind"]}
     assert kinds == {"article": 30, "comment": 60}
     assert {facet.value for facet in page.facets["year"]} == {"2001", "2002", "2003", "2004", "2005"}
@@ -93,9 +102,11 @@ def test_filters_narrow(built):
 
 
 def test_pages_do_not_overlap(built):
-    first = {hit.id for hit in search(built, "strike", page=1).hits}
-    second = {hit.id for hit in search(built, "strike", page=2).hits}
-    assert len(first) == len(second) == 10 and not first & second
+    first = search(built, "strike", page=1)
+    second = search(built, "strike", page=2)
+    assert len(first.groups) == len(second.groups) == 10
+    assert not {hit.id for hit in first.hits} & {hit.id for hit in second.hits}
+    assert not {group.article_id for group in first.groups} & {group.article_id for group in second.groups}
 
 
 def test_did_you_mean_only_when_it_finds_more(searcher):
@@ -121,10 +132,11 @@ def test_thread_orders_replies_under_their_parents(searcher):
     assert thread(searcher, "no-such-id") is None
 
 
-def test_group_by_article(built):
-    groups = group_by_article(search(built, "strike", pagelen=30).hits)
-    assert all(hit.document.article_id == group.article_id for group in groups for hit in group.comments)
-    assert len({group.article_id for group in groups}) == len(groups)
+def test_a_page_holds_whole_article_groups(built):
+    page = search(built, "strike", pagelen=4)
+    assert [len(group.hits) for group in page.groups] == [3, 3, 3, 3]
+    assert all(hit.document.article_id == group.article_id for group in page.groups for hit in group.hits)
+    assert all(group.article and group.article.document.kind == "article" for group in page.groups)
 
 
 def test_snippet_window_prefers_the_densest_matches():
