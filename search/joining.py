@@ -11,7 +11,9 @@ the export's title and no text.
 - comments arriving after their article join it (the stand-in is not written);
 - an article arriving after a stand-in takes its place: the stand-in is deleted and
   its source is read again in the same run, so its comments are written afresh under
-  the article (its id, title and link) and its record counts what it now holds.
+  the article (its id, title and link) and its record counts what it now holds;
+- an article read again with another title or link, or gone from its file, has the
+  sources of the comments on it read again: they take the new title, or a stand-in.
 
 Either order ends with the same documents. Within one run the comment-only exports
 are indexed after every other file (``threads_last``), so a stand-in is never
@@ -124,7 +126,8 @@ class ThreadJoiner:
     run: Any
     articles: dict[str, _Held] = field(default_factory=dict)  # this run's articles by id
     by_link: dict[str, _Held] = field(default_factory=dict)  # ... and by address key
-    taken: set[str] = field(default_factory=set)  # stand-ins deleted in this run
+    deleted: set[str] = field(default_factory=set)  # articles deleted in this run
+    deleted_links: set[str] = field(default_factory=set)  # ... by address key
     to_read_again: list[str] = field(default_factory=list)
 
     def join(self, key: str, documents: list[Document]) -> tuple[list[Document], list[Document]]:
@@ -134,13 +137,18 @@ class ThreadJoiner:
         already held, now under that article's id, title and link, and an article
         taking a stand-in's place. Written as they are, they are not duplicates.
         """
+        self._follow_changed_articles(key, documents)
         joined: list[Document] = []
         rest: list[Document] = []
         joins: dict[str, _Held] = {}
+        back: set[str] = set()  # stand-ins again: their article was deleted in this run
         for document in documents:
             if document.kind == "comment":
                 held = joins.get(document.article_id)
-                (joined if held else rest).append(_moved(document, held) if held else document)
+                if held is not None:
+                    joined.append(_moved(document, held))
+                else:
+                    (joined if document.article_id in back else rest).append(document)
                 continue
             held = self._holder(document, key)
             if held is not None and is_stand_in(document):
@@ -149,10 +157,38 @@ class ThreadJoiner:
             if held is not None and held.stand_in and held.committed:
                 self._take_over(document, held, key)
                 joined.append(document)
+            elif is_stand_in(document) and self._lost_its_article(document):
+                back.add(document.id)
+                joined.append(document)
             else:
                 rest.append(document)  # new, or a duplicate for the indexer to report
             self._remember(document, key)
         return joined, rest
+
+    def _lost_its_article(self, stand_in: Document) -> bool:
+        """Its article was deleted in this run, though the searcher still sees it until the commit."""
+        link_print = _link_print(stand_in)
+        return stand_in.id in self.deleted or (link_print is not None and link_print in self.deleted_links)
+
+    def _follow_changed_articles(self, key: str, documents: list[Document]) -> None:
+        """A source read again whose article changed title or link, or went, has other sources' comments on it
+        read again too, so they carry the new title or fall back to a stand-in."""
+        if self.run.rebuild:
+            return
+        new = {document.id: document for document in documents if document.kind == "article"}
+        for old in self.run.searcher.documents(source=key, kind="article"):
+            article = new.get(old["id"])
+            if article is not None and (article.title, article.url) == (old.get("title"), old.get("url", "")):
+                continue
+            if article is None:
+                self.deleted.add(old["id"])
+                link_print = _link_print(Document(old["id"], "article", "", "", None, "", old["id"], "",
+                                                  url=old.get("url", "")))
+                if link_print is not None:
+                    self.deleted_links.add(link_print)
+            for comment in self.run.searcher.documents(article_id=old["id"], kind="comment"):
+                if comment["source"] != key and comment["source"] not in self.to_read_again:
+                    self.to_read_again.append(comment["source"])
 
     def _holder(self, document: Document, key: str) -> _Held | None:
         """The article another source holds with this document's id, else with its address."""
@@ -162,11 +198,9 @@ class ThreadJoiner:
         return None
 
     def _by_id(self, doc_id: str) -> _Held | None:
-        if doc_id in self.taken:
-            return None
         if doc_id in self.run.claimed:
             return self.articles.get(doc_id)
-        if self.run.rebuild:
+        if doc_id in self.deleted or self.run.rebuild:
             return None
         stored = self.run.searcher.document(id=doc_id)
         return _Held.stored(stored) if stored else None
@@ -184,7 +218,7 @@ class ThreadJoiner:
         if number is None:
             return None
         stored = self.run.searcher.stored_fields(number)
-        return None if stored["id"] in self.taken else _Held.stored(stored)
+        return None if stored["id"] in self.deleted else _Held.stored(stored)
 
     def _remember(self, article: Document, key: str) -> None:
         held = _Held(article.id, key, article.title, article.url, is_stand_in(article), committed=False)
@@ -197,7 +231,7 @@ class ThreadJoiner:
         """Delete a committed stand-in; its source is read again (``read_again``), now joining the article."""
         self.run.open()
         self.run.writer.delete_by_term("id", stand_in.id)
-        self.taken.add(stand_in.id)
+        self.deleted.add(stand_in.id)
         for fingerprint in fingerprints(article):
             self.run.claimed_prints[fingerprint] = key
         if stand_in.source not in self.to_read_again:
@@ -205,7 +239,8 @@ class ThreadJoiner:
 
     def read_again(self, known: dict[str, Any], files: list[Path], done: int,
                    source_key: Callable[[Path], str]) -> None:
-        """Queue the sources whose stand-ins were taken over: forced to be read again, after ``files[:done]``."""
+        """Queue the sources to read again (a stand-in taken over, an article changed): forced to be read,
+        after ``files[:done]`` unless they are still to come."""
         waiting = {source_key(path) for path in files[done:]}
         for key in self.to_read_again:
             if key in known:

@@ -74,6 +74,25 @@ def test_indexing_either_export_again_changes_nothing(tmp_path, site):
     assert index_in_order(index_dir, site) == before
 
 
+@pytest.mark.parametrize("edit", ["retitled", "removed"])
+def test_a_post_edited_after_its_thread_joined_gives_what_a_fresh_index_gives(tmp_path, site, edit):
+    wordpress = site / "wordpress.xml"
+    index_dir = tmp_path / "index"
+    index_in_order(index_dir, wordpress, site / "comments.xml")
+    text = wordpress.read_text(encoding="utf-8")
+    if edit == "retitled":
+        text = text.replace("<title>Block: Quote</title>", "<title>Block: Quotes and Pull Quotes</title>")
+    else:
+        start = text.index("<item>\n\t<title>Block: Quote</title>")
+        text = text[:start] + text[text.index("</item>", start) + len("</item>"):]
+    wordpress.write_text(text, encoding="utf-8")
+    after_edit = index_in_order(index_dir, wordpress)
+    assert after_edit == index_in_order(tmp_path / "fresh", site)
+    thread_titles = {fields[1] for fields in after_edit.values() if fields[2] == "Kurt"}
+    expected = "Block: Quotes and Pull Quotes" if edit == "retitled" else "Block: Quote | Theme Unit Test Data"
+    assert thread_titles == {expected}
+
+
 def test_the_thread_holds_both_exports_comments_in_reply_order(tmp_path, site):
     index_dir = tmp_path / "index"
     index_in_order(index_dir, site / "comments.xml", site / "wordpress.xml")
@@ -111,6 +130,18 @@ def test_strict_does_not_refuse_an_export_for_holding_drafts_and_attachments(tmp
     report = index_paths(tmp_path / "index", [WORDPRESS], strict=True)
     assert report.added["article"] == 4
     assert any(problem.kind == "left out" for problem in report.problems)
+
+
+def test_the_article_page_shows_the_joined_thread(tmp_path, site):
+    from web import create_app
+
+    index_dir = tmp_path / "index"
+    index_in_order(index_dir, site / "comments.xml", site / "wordpress.xml")
+    article_id = next(doc_id for doc_id, fields in documents(index_dir).items() if fields[1] == "Template: Comments")
+    page = create_app({"INDEX_DIR": str(index_dir), "TESTING": True}).test_client().get(f"/doc/{article_id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Comment Depth 04" in text and "Replying to a comment that has since been deleted." in text
 
 
 @pytest.mark.parametrize(("fixture", "expected"), [

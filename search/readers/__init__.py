@@ -89,12 +89,13 @@ def read_file(path: Path, data: bytes | None = None) -> ReadResult:
     """Read one archive file. ``data`` may be passed when the caller already has the bytes."""
     reader = reader_for(path)
     if reader is None:
-        raise ReadError(path, None, f"unsupported file type (expected one of {', '.join(supported_suffixes())})")
+        raise ReadError(path, None, f"unsupported file type (expected one of {', '.join(supported_suffixes())})",
+                        "unsupported")
     if data is None:
         try:
             data = path.read_bytes()
         except OSError as error:
-            raise ReadError(path, None, f"cannot read file: {error.strerror or error}") from error
+            raise ReadError(path, None, f"cannot read file: {error.strerror or error}", "unreadable") from error
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)

@@ -21,7 +21,7 @@ from lxml import etree
 from search.documents import Document
 from search.joining import link_article_id
 from search.readers.base import Problem, RawComment, ReadError, ReadResult, build_thread
-from search.readers.markup import XmlCut, child_text, children, cut_problem, html_to_text, iter_elements, local_name
+from search.readers.markup import XmlCut, children, cut_problem, html_to_text, iter_elements, local_name, texts
 from search.readers.wordpress import LEFT_OUT, SourceComment, counted, thread_order
 
 DISQUS = "http://disqus.com"
@@ -40,9 +40,8 @@ class _Thread:
 
 def read_disqus(path: Path, text: str) -> ReadResult:
     threads: dict[str, _Thread] = {}
+    posts: list[tuple[str, SourceComment, str | None]] = []  # thread id, post, why left out
     problems: list[Problem] = []
-    left_out: Counter = Counter()
-    unknown_threads: Counter = Counter()
     try:
         for element in iter_elements(path, text, {f"{{{DISQUS}}}thread", f"{{{DISQUS}}}post"}):
             parent = element.getparent()
@@ -51,15 +50,13 @@ def read_disqus(path: Path, text: str) -> ReadResult:
             if local_name(element.tag) == "thread":
                 threads[element.get(_DSQ_ID, "")] = _read_thread(element)
             else:
-                _read_post(element, threads, left_out, unknown_threads)
+                posts.append(_read_post(element))
             element.clear(keep_tail=True)
     except XmlCut as cut:
         if not threads:
             raise ReadError(path, cut.line, f"not a readable Disqus export: {cut.reason}") from cut
         problems.append(cut_problem(path, cut, "the threads and posts"))
-    for thread_id, count in unknown_threads.items():
-        problems.append(Problem(path, None, f"{count} posts name thread {thread_id}, which the export does not "
-                                            "hold; left out", "reply link"))
+    left_out = _file_posts(path, threads, posts, problems)
     documents = _documents(path, threads, problems)
     if not documents and not left_out:
         raise ReadError(path, None, "the Disqus export holds no posts")
@@ -69,36 +66,48 @@ def read_disqus(path: Path, text: str) -> ReadResult:
 
 
 def _read_thread(element: etree._Element) -> _Thread:
-    return _Thread(link=child_text(element, "link"), title=child_text(element, "title"),
-                   date=_date(child_text(element, "createdAt")), line=element.sourceline,
-                   deleted=child_text(element, "isDeleted") == "true")
+    fields = texts(element)
+    return _Thread(link=fields.get("link", ""), title=fields.get("title", ""), date=_date(fields.get("createdAt", "")),
+                   line=element.sourceline, deleted=fields.get("isDeleted") == "true")
 
 
-def _read_post(element: etree._Element, threads: dict[str, _Thread], left_out: Counter,
-               unknown_threads: Counter) -> None:
+def _read_post(element: etree._Element) -> tuple[str, SourceComment, str | None]:
     thread_ref = children(element, "thread")
-    thread_id = thread_ref[0].get(_DSQ_ID, "") if thread_ref else ""
-    thread = threads.get(thread_id)
-    if thread is None:
-        unknown_threads[thread_id or "(none)"] += 1
-        return
     parent_ref = children(element, "parent")
-    left = ("spam post" if child_text(element, "isSpam") == "true" else
-            "deleted post" if child_text(element, "isDeleted") == "true" else
-            "post in a deleted thread" if thread.deleted else None)
-    body = html_to_text(child_text(element, "message"))
-    if not body and left is None:
-        left = "empty post"
-    if left:
-        left_out[left] += 1
+    fields = texts(element)
+    body = html_to_text(fields.get("message", ""))
+    left = ("spam post" if fields.get("isSpam") == "true" else
+            "deleted post" if fields.get("isDeleted") == "true" else
+            "empty post" if not body else None)
     author = children(element, "author")
-    name = (child_text(author[0], "name") or child_text(author[0], "username")) if author else ""
+    author_fields = texts(author[0]) if author else {}
+    name = author_fields.get("name") or author_fields.get("username", "")
     own_id = element.get(_DSQ_ID, "")
-    thread.posts.append(SourceComment(
-        own_id, parent_ref[0].get(_DSQ_ID) if parent_ref else None,
-        RawComment(name, _date(child_text(element, "createdAt")), body, line=element.sourceline,
-                   own_id=f"disqus-{own_id}" if own_id else ""),
-        kept=left is None))
+    post = SourceComment(own_id, parent_ref[0].get(_DSQ_ID) if parent_ref else None,
+                         RawComment(name, _date(fields.get("createdAt", "")), body, line=element.sourceline,
+                                    own_id=f"disqus-{own_id}" if own_id else ""))
+    return (thread_ref[0].get(_DSQ_ID, "") if thread_ref else ""), post, left
+
+
+def _file_posts(path: Path, threads: dict[str, _Thread], posts: list[tuple[str, SourceComment, str | None]],
+                problems: list[Problem]) -> Counter:
+    """Each post into its thread (wherever in the file the thread is declared); what was left out, counted."""
+    left_out: Counter = Counter()
+    unknown: Counter = Counter()
+    for thread_id, post, left in posts:
+        thread = threads.get(thread_id)
+        if thread is None:
+            unknown[thread_id or "(none)"] += 1
+            continue
+        left = left or ("post in a deleted thread" if thread.deleted else None)
+        if left:
+            left_out[left] += 1
+        post.kept = left is None
+        thread.posts.append(post)
+    for thread_id, count in unknown.items():
+        problems.append(Problem(path, None, f"{count} posts name thread {thread_id}, which the export does not "
+                                            "hold; left out", "reply link"))
+    return left_out
 
 
 def _documents(path: Path, threads: dict[str, _Thread], problems: list[Problem]) -> list[Document]:

@@ -94,15 +94,16 @@ def _syntax_reason(error: etree.XMLSyntaxError) -> str:
 
 
 def local_name(tag: object) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    """``{namespace}name`` -> ``name``; "" for comments and processing instructions."""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
-def child_text(element: etree._Element, name: str) -> str:
-    """The text of the first child with this local name (any namespace), or ""."""
+def texts(element: etree._Element) -> dict[str, str]:
+    """The stripped text of each child by local name (any namespace); the first child of a name wins."""
+    found: dict[str, str] = {}
     for child in element:
-        if local_name(child.tag) == name:
-            return (child.text or "").strip()
-    return ""
+        found.setdefault(local_name(child.tag), (child.text or "").strip())
+    return found
 
 
 def children(element: etree._Element, name: str) -> list[etree._Element]:

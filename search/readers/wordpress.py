@@ -22,7 +22,7 @@ from lxml import etree
 from search.documents import Document
 from search.joining import link_article_id
 from search.readers.base import Problem, RawComment, ReadError, ReadResult, build_thread
-from search.readers.markup import XmlCut, child_text, children, cut_problem, html_to_text, iter_elements, local_name
+from search.readers.markup import XmlCut, children, cut_problem, html_to_text, iter_elements, local_name, texts
 
 WP_NAMESPACE_PREFIX = "wordpress.org/export/"
 LEFT_OUT = "left out"  # the Problem kind of what an export holds but is not writing to index
@@ -40,7 +40,6 @@ _COMMENT_STATES = {"0": "unapproved comment", "spam": "spam comment", "trash": "
 _STATUS_NAMES = {"future": "scheduled", "auto-draft": "draft", "inherit": "revision of a", "pending": "pending"}
 _CORE_SHORTCODES = {"caption", "wp_caption", "gallery", "audio", "video", "playlist", "embed"}
 _SHORTCODE = re.compile(r"\[(/?)([A-Za-z][\w-]*)((?:\s[^\[\]]*)?)/?\]")
-_WP_DATE = "%Y-%m-%d %H:%M:%S"
 _CONTENT = "http://purl.org/rss/1.0/modules/content/"
 
 
@@ -53,8 +52,9 @@ def read_wordpress(path: Path, text: str) -> ReadResult:
         for element in iter_elements(path, text, _TAGS):
             name = local_name(element.tag)
             if name == "author":
-                login = child_text(element, "author_login")
-                authors[login] = child_text(element, "author_display_name") or login
+                fields = texts(element)
+                login = fields.get("author_login", "")
+                authors[login] = fields.get("author_display_name") or login
             elif name == "item":
                 _read_item(path, element, authors, documents, problems, left_out)
             element.clear(keep_tail=True)
@@ -83,28 +83,29 @@ def counted(counter: Counter) -> str:
 
 def _read_item(path: Path, item: etree._Element, authors: dict[str, str], documents: list[Document],
                problems: list[Problem], left_out: Counter) -> None:
-    post_type = child_text(item, "post_type") or "post"
-    status = child_text(item, "status") or "publish"
+    fields = texts(item)
+    post_type = fields.get("post_type") or "post"
+    status = fields.get("status") or "publish"
     if post_type in _NOT_ARTICLES:
         left_out[_NOT_ARTICLES[post_type]] += 1
         return
     if status != "publish":
         left_out[f"{_STATUS_NAMES.get(status, status)} {post_type}"] += 1
         return
-    if child_text(item, "post_password"):
+    if fields.get("post_password"):
         left_out[f"password-protected {post_type}"] += 1  # its author meant it for a few readers only
         return
     line = item.sourceline
-    title = " ".join(html_to_text(child_text(item, "title")).split())  # titles may carry <em> and entities
+    title = " ".join(html_to_text(fields.get("title", "")).split())  # titles may carry <em> and entities
     body = html_to_text(strip_shortcodes(item.findtext(f"{{{_CONTENT}}}encoded") or ""))
     if not title.strip() and not body:
         left_out[f"empty {post_type}"] += 1
         return
-    login = child_text(item, "creator")
-    date = offset_date(child_text(item, "post_date"), child_text(item, "post_date_gmt"))
+    login = fields.get("creator", "")
+    date = offset_date(fields.get("post_date", ""), fields.get("post_date_gmt", ""))
     if date is None:
         problems.append(Problem(path, line, f"{title!r} has no readable date; indexed without a date", "date"))
-    url = child_text(item, "link")
+    url = fields.get("link", "")
     tags = tuple(dict.fromkeys((category.text or "").strip() for category in children(item, "category")
                                if category.get("domain") in {"category", "post_tag"} and (category.text or "").strip()))
     comments, comment_problems = _comments(path, item, left_out)
@@ -129,20 +130,21 @@ class SourceComment:
 def _comments(path: Path, item: etree._Element, left_out: Counter) -> tuple[list[RawComment], list[Problem]]:
     found: list[SourceComment] = []
     for element in children(item, "comment"):
-        approved = child_text(element, "comment_approved") or "1"
-        kind = child_text(element, "comment_type")
+        fields = texts(element)
+        approved = fields.get("comment_approved") or "1"
+        kind = fields.get("comment_type", "")
         left = _COMMENT_STATES.get(approved) or (kind if kind in {"pingback", "trackback"} else None)
         if left:
             left_out[left] += 1
-        body = html_to_text(strip_shortcodes(child_text(element, "comment_content")))
+        body = html_to_text(strip_shortcodes(fields.get("comment_content", "")))
         if not body and not left:
             left_out["empty comment"] += 1
             left = "empty"
-        date = offset_date(child_text(element, "comment_date"), child_text(element, "comment_date_gmt"))
-        parent = child_text(element, "comment_parent")
-        own_id = child_text(element, "comment_id")
+        date = offset_date(fields.get("comment_date", ""), fields.get("comment_date_gmt", ""))
+        parent = fields.get("comment_parent", "")
+        own_id = fields.get("comment_id", "")
         found.append(SourceComment(own_id, parent if parent not in {"", "0"} else None,
-                                   RawComment(child_text(element, "comment_author"), date, body,
+                                   RawComment(fields.get("comment_author", ""), date, body,
                                               line=element.sourceline, own_id=f"wp-{own_id}" if own_id else ""),
                                    kept=left is None))
     return thread_order(path, found)
@@ -191,14 +193,7 @@ def offset_date(local: str, gmt: str) -> datetime | None:
 
     Drafts have no GMT date (``0000-00-00 00:00:00``): the local date is kept without an offset.
     """
-    try:
-        local_date = datetime.strptime(local.strip(), _WP_DATE)
-    except ValueError:
-        local_date = None
-    try:
-        gmt_date = datetime.strptime(gmt.strip(), _WP_DATE)
-    except ValueError:
-        gmt_date = None
+    local_date, gmt_date = _wp_date(local), _wp_date(gmt)
     if local_date is None:
         return gmt_date.replace(tzinfo=UTC) if gmt_date else None
     if gmt_date is None:
@@ -207,6 +202,14 @@ def offset_date(local: str, gmt: str) -> datetime | None:
     if abs(offset) >= timedelta(hours=24):
         return local_date
     return local_date.replace(tzinfo=timezone(offset))
+
+
+def _wp_date(text: str) -> datetime | None:
+    """``2012-01-03 10:11:37``; None for WordPress's ``0000-00-00 00:00:00`` and anything unreadable."""
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
 
 
 def strip_shortcodes(content: str) -> str:
