@@ -18,7 +18,7 @@ from datetime import datetime
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from search.documents import Document
+from search.documents import Document, utc_instant
 from search.schema import SOURCE_KIND, author_key, stored_document
 from search.timeline import Timeline, timeline
 
@@ -105,10 +105,10 @@ def _documents(searcher: Searcher, matching: wq.Query) -> list[Document]:
 
 
 def _keyed(searcher: Searcher, matching: wq.Query) -> list[tuple[str, Document]]:
-    """The documents a query finds, each with its author key (read from the author_name column)."""
+    """The documents a query finds, each with its author key."""
     results = searcher.search(matching, limit=None, scored=False, mask=_NOT_DOCUMENTS)
-    keys = searcher.reader().column_reader("author_name")
-    return [(keys[docnum], stored_document(searcher.stored_fields(docnum))) for docnum in results.docs()]
+    documents = [stored_document(searcher.stored_fields(docnum)) for docnum in results.docs()]
+    return [(author_key(document.author), document) for document in documents]
 
 
 def _threads(mine: list[Document]) -> list[ThreadPart]:
@@ -117,7 +117,8 @@ def _threads(mine: list[Document]) -> list[ThreadPart]:
         by_article.setdefault(document.article_id, []).append(document)
     parts = [ThreadPart(article_id, documents[0].title, len(documents),
                         any(document.kind == "article" for document in documents),
-                        max((document.date for document in documents if document.date), default=None))
+                        max((document.date for document in documents if document.date), key=utc_instant,
+                            default=None))
              for article_id, documents in by_article.items()]
     return sorted(parts, key=lambda part: (-part.documents, -(part.last or datetime.min).toordinal(), part.title))
 
@@ -162,7 +163,8 @@ def _exchanges(pairs: list[tuple[str, str, Document]]) -> list[Exchange]:
     exchanges = []
     for other, items in by_person.items():
         names = Counter(written for written, _ in items if written)
-        replies = sorted((reply for _, reply in items), key=lambda doc: (doc.date is None, doc.date or datetime.min))
+        replies = sorted((reply for _, reply in items),
+                         key=lambda doc: (doc.date is None, utc_instant(doc.date) if doc.date else datetime.min))
         exchanges.append(Exchange(other, names.most_common(1)[0][0] if names else other, tuple(replies)))
     exchanges.sort(key=lambda exchange: (-len(exchange.replies), exchange.name))
     return exchanges[:MAX_EXCHANGES]

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from whoosh.searching import Searcher
 
-from search.documents import Document
+from search.documents import Document, utc_instant
 from search.results import Highlight, snippet
 from search.schema import QUOTE_MIN_RUN, QUOTE_SHINGLE, SOURCE_KIND, quote_words, shingle_hash, stored_document
 
@@ -162,7 +162,8 @@ def shared_runs(passage: list[Word], shingles: dict[str, list[int]], document: l
 def _by_date(appearances: list[Appearance]) -> list[Appearance]:
     """Oldest first, undated last; the oldest dated one marked as first seen."""
     ordered = sorted(appearances, key=lambda item: (item.document.date is None,
-                                                    item.document.date or datetime.min, item.document.id))
+                                                    utc_instant(item.document.date) if item.document.date
+                                                    else datetime.min, item.document.id))
     if ordered and ordered[0].document.date is not None:
         first = ordered[0]
         ordered[0] = Appearance(first.document, first.runs, first.excerpt, True, first.is_source)

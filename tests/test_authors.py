@@ -19,7 +19,7 @@ from web import create_app
 
 # Who answers whom (in_reply_to is the index of an earlier comment; none: a comment on the article):
 #   "Faction" by Alice, 2010:  c0 Bob -> article (Alice); c1 Carol -> c0 (Bob); c2 Bob -> c1 (Carol);
-#                              c3 Carol -> c2 (Bob); c4 Alice -> c0 (Bob)
+#                              c3 Carol -> c2 (Bob); c4 Alice -> c0 (Bob); c5 ALICE -> article (herself)
 #   "Liberty" by Bob, 2013:    c0 Carol -> article (Bob); c1 Alice -> article (Bob); c2 Bob -> c1 (Alice)
 THREADS = [
     article("Faction", "Alice", "2010-01-01", "On the mischiefs of faction.", [
@@ -28,6 +28,7 @@ THREADS = [
         {"author": "Bob", "date": "2010-01-04", "body": "Yes, Carol.", "in_reply_to": 1},
         {"author": "Carol", "date": "2010-01-05", "body": "We differ.", "in_reply_to": 2},
         {"author": "Alice", "date": "2010-01-06", "body": "Bob has a point.", "in_reply_to": 0},
+        {"author": "ALICE", "date": "2010-01-07", "body": "Thank you all for reading."},
     ]),
     article("Liberty", "Bob", "2013-06-01", "Liberty is to faction what air is to fire.", [
         {"author": "Carol", "date": "2013-06-02", "body": "A fine image."},
@@ -75,6 +76,7 @@ def test_whom_they_reply_to_and_who_replies_to_them(searcher) -> None:
 
 def test_nobody_is_counted_as_replying_to_themselves(searcher) -> None:
     alice = author_profile(searcher, "alice")
+    assert (alice.name, alice.articles, alice.comments) == ("Alice", 1, 3)  # ALICE is the same person
     assert exchanges(alice.replies_to) == {"Bob": 2}  # c4 on Faction, c1 on Bob's Liberty; not her own article
     assert exchanges(alice.replied_by) == {"Bob": 2}  # c0 on her article, c2 answering her c1; Carol answers Bob
 

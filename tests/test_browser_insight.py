@@ -55,3 +55,18 @@ def test_the_author_page_from_a_name_on_a_document(page) -> None:  # noqa: F811
     replied_by.get_by_text("The replies").first.click()
     replied_by.locator("details a").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("on the general strike")
+
+
+def test_trace_a_passage_pasted_on_a_document_page(page) -> None:  # noqa: F811
+    page.goto("/search?q=strike&author=Ada+Byron&kind=article&sort=oldest")
+    page.locator("li.group h2 a").first.click()
+    page.get_by_label("Where else does this passage appear?").fill(
+        "Essay number 0. The general strike is discussed by Ada Byron.")
+    page.get_by_role("button", name="Trace it").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Where else does this appear")
+    # Every essay by Ada Byron says "the general strike is discussed by Ada Byron": eight words in a row.
+    expect(page.get_by_role("status").first).to_contain_text("10 documents share this passage")
+    first = page.locator(".appearance").first
+    expect(first.locator(".badge")).to_have_text(["First seen", "This document"])
+    expect(first).to_contain_text("Essay 0 on the general strike")
+    page.screenshot(path=str(ARTIFACTS / "quotes-page.png"), full_page=True)

@@ -63,6 +63,15 @@ def test_the_feed_keeps_the_filters(client) -> None:
     assert "Ada+Byron" in self_link and "kind=article" in self_link
 
 
+def test_control_characters_in_a_document_do_not_break_the_feed(tmp_path: Path, write_archive: Callable) -> None:
+    target = tmp_path / "control-index"
+    records = [{"title": "Form\x0cfeed", "author": "Ada\x07", "date": "2011-01-01", "body": "A strike\x00 began."}]
+    index_paths(target, [write_archive("control.jsonl", records)])
+    client = create_app({"INDEX_DIR": str(target), "TESTING": True}).test_client()
+    entry = ET.fromstring(client.get("/search.atom?q=strike").data).find(f"{ATOM}entry")
+    assert entry.findtext(f"{ATOM}title") == "Formfeed" and entry.findtext(f"{ATOM}summary") == "A strike began."
+
+
 def test_a_bad_query_or_none_gets_a_plain_message(client) -> None:
     response = client.get("/search.atom?q=auther:x")
     assert response.status_code == 400 and "unknown field 'auther'" in response.get_data(as_text=True)

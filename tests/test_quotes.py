@@ -68,6 +68,12 @@ def test_the_excerpt_marks_the_shared_run(searcher) -> None:
     assert marked == PASSAGE.lower().rstrip(".")
 
 
+def test_a_word_left_out_mid_passage_still_makes_one_quotation(searcher) -> None:
+    shortened = PASSAGE.replace("fire, an aliment", "fire, aliment")
+    ada = next(item for item in trace_text(searcher, shortened).appearances if item.document.author == "Ada Reader")
+    assert len(ada.runs) == 1 and ada.runs[0].words >= 14
+
+
 def test_short_shared_phrases_do_not_count(searcher) -> None:
     report = trace_text(searcher, "Faction is air and liberty is fire, said nobody in the whole archive at all.")
     assert report.appearances == []

@@ -7,6 +7,7 @@ blueprint adds through template globals (``timeline_of``, ``date_echoes``,
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from web import current_searcher
 from web.state import NO_DATE, ParamError, SearchState
 
 blueprint = Blueprint("insight", __name__)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 FEED_ENTRIES = 20
 MAX_QUOTE_CHARS = 20_000  # a longer pasted passage is refused with a message
 
@@ -130,6 +132,12 @@ def quoted_places_of(article: Document, comments: list[tuple[Document, int]]) ->
         if places:
             found[comment.id] = places
     return found
+
+
+@blueprint.app_template_filter()
+def xml_text(text: str) -> str:
+    """Text with the control characters XML 1.0 cannot hold removed (real archives carry stray ones)."""
+    return _NOT_XML.sub("", text)
 
 
 @blueprint.app_template_filter()
