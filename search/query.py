@@ -149,6 +149,11 @@ def _check_leaves(parsed: query.Query, text: str) -> None:
         if fieldname is not None and fieldname not in SEARCHABLE_FIELDS:
             raise QueryError(f"unknown field '{fieldname}' (fields: {', '.join(sorted(set(FIELD_NAMES)))})",
                              _position(text, f"{fieldname}:"))
+        if isinstance(leaf, (query.Wildcard, query.Prefix)) and leaf.text[:1] in ("*", "?") \
+                and not _matches_any_word(leaf):
+            raise QueryError(f"'{leaf.text}': a word cannot start with * or ? (that would mean reading every word "
+                             f"in the index); put at least one letter first, or search for * alone to see every "
+                             f"document", _position(text, leaf.text))
         if isinstance(leaf, query.FuzzyTerm):
             edits = int(leaf.maxdist)
             if edits > max(_FUZZY_MIN_LETTERS):
@@ -184,8 +189,8 @@ def check_expansion(searcher: Searcher, parsed: ParsedQuery, limits: QueryLimits
     for leaf in _leaves_of(parsed.query):
         if isinstance(leaf, query.MultiTerm) and leaf.field() is not None:
             words = leaf._btexts(reader)
-        elif isinstance(leaf, query.Every) and leaf.field() is not None:  # author:* and the like
-            words = reader.lexicon(leaf.field())
+        elif isinstance(leaf, query.Every) and leaf.fieldname:  # author:* and the like
+            words = reader.lexicon(leaf.fieldname)
         else:
             continue
         count = sum(1 for _ in islice(words, limits.max_expansion + 1))
@@ -206,20 +211,18 @@ def _shown(leaf: query.Query) -> str:
     if isinstance(leaf, query.TermRange):
         return f"[{leaf.start} to {leaf.end}]"
     if isinstance(leaf, query.Every):
-        return f"{leaf.field()}:*"
+        return f"{leaf.fieldname}:*"
     return f"{leaf.text}*" if isinstance(leaf, query.Prefix) else str(leaf.text)
 
 
-def _words_by_letter(reader: object, fieldname: str) -> dict[str, list[str]]:
-    """A segment's words in a field by first letter, read once (walking Whoosh's term index costs ~10 µs a word)."""
+def _words_starting(reader: object, fieldname: str, letter: str) -> list[str]:
+    """A segment's words in a field that start with ``letter``, read once: walking Whoosh's term index costs
+    10-20 µs a word, too slow to repeat for every fuzzy term or wildcard."""
 
-    def build(segment_reader: object) -> dict[str, list[str]]:
-        by_letter: dict[str, list[str]] = {}
-        for word in segment_reader.field_terms(fieldname):
-            by_letter.setdefault(word[:1], []).append(word)
-        return by_letter
+    def build(segment_reader: object) -> list[str]:
+        return [word.decode("utf-8") for word in segment_reader.expand_prefix(fieldname, letter)]
 
-    return SEGMENT_CACHE.get(reader, f"words:{fieldname}", build)
+    return SEGMENT_CACHE.get(reader, f"words:{fieldname}:{letter}", build)
 
 
 class FuzzyWords(query.FuzzyTerm):
@@ -230,25 +233,28 @@ class FuzzyWords(query.FuzzyTerm):
     """
 
     def _btexts(self, ixreader: object) -> list[bytes]:
-        found: set[str] = set()
-        for reader in segment_readers(ixreader):
-            candidates = _words_by_letter(reader, self.fieldname).get(self.text[:1], [])
-            found.update(word for word, _, _ in process.extract(
-                self.text, candidates, scorer=OSA.distance, score_cutoff=int(self.maxdist), limit=None))
-        return [word.encode("utf-8") for word in sorted(found)]
+        return [word.encode("utf-8") for word in close_words(ixreader, self.fieldname, self.text, int(self.maxdist))]
+
+
+def close_words(ixreader: object, fieldname: str, word: str, edits: int) -> list[str]:
+    """The index's words in a field within ``edits`` edits of ``word`` (a swap of two letters is one) and
+    starting with its first letter, from the cached word lists."""
+    found: set[str] = set()
+    for reader in segment_readers(ixreader):
+        found.update(match for match, _, _ in process.extract(word, _words_starting(reader, fieldname, word[:1]),
+                                                               scorer=OSA.distance, score_cutoff=edits, limit=None))
+    return sorted(found)
 
 
 class CachedWildcard(query.Wildcard):
-    """A wildcard matched against the cached word list: all of it when the pattern starts with ``*`` or ``?``."""
+    """A wildcard matched against the cached words that start with its first letter."""
 
     def _btexts(self, ixreader: object) -> list[bytes]:
         pattern = re.compile(self._get_pattern())
-        first = self.text[:1]
         found: set[str] = set()
         for reader in segment_readers(ixreader):
-            words = _words_by_letter(reader, self.fieldname)
-            for bucket in words.values() if first in "*?" else [words.get(first, [])]:
-                found.update(word for word in bucket if pattern.match(word))
+            found.update(word for word in _words_starting(reader, self.fieldname, self.text[:1])
+                         if pattern.match(word))
         return [word.encode("utf-8") for word in sorted(found)]
 
 
@@ -445,10 +451,9 @@ def suggest(searcher: Searcher, text: str) -> str | None:
     """The query with unknown or rare words replaced by a much commoner close word; None when nothing changes.
 
     Candidates share the first letter and lie within one edit (two for words of
-    six letters or more), which keeps the walk through the word list short.
+    six letters or more), found in the cached word lists like a fuzzy term's.
     """
     field = EXACT_FIELD["body"]
-    corrector = searcher.corrector(field)
     reader = searcher.reader()
     corrected, changed = text.translate(_QUOTES), False
     for word in words_of(text):
@@ -456,8 +461,10 @@ def suggest(searcher: Searcher, text: str) -> str | None:
         frequency = reader.doc_frequency(field, folded)
         if frequency > _RARE:
             continue
-        candidates = corrector.suggest(folded, limit=3, maxdist=2 if len(folded) > 5 else 1, prefix=1)
-        best = max(candidates, key=lambda candidate: reader.doc_frequency(field, candidate), default=None)
+        candidates = [candidate for candidate in close_words(reader, field, folded, 2 if len(folded) > 5 else 1)
+                      if candidate != folded]
+        best = min(candidates, default=None, key=lambda candidate: (OSA.distance(folded, candidate),
+                                                                    -reader.doc_frequency(field, candidate)))
         if best and best != folded and reader.doc_frequency(field, best) >= max(1, frequency * _COMMONER):
             corrected = re.sub(rf"(?<![\w:]){re.escape(word)}(?!\w)", best, corrected, count=1)
             changed = True

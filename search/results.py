@@ -327,7 +327,8 @@ class _Collected(collectors.Collector):
         by_author: dict[str, Counter[str]] = {}
         for spelling, count in self.spellings.items():
             by_author.setdefault(author_key(spelling), Counter())[spelling] += count
-        authors = [FacetCount(spellings.most_common(1)[0][0], sum(spellings.values()))
+        authors = [FacetCount(max(spellings, key=lambda spelling: (spellings[spelling], *_readable(spelling))),
+                              sum(spellings.values()))
                    for spellings in by_author.values()]
         years = [FacetCount(str(year), count) for year, count in self.years.items() if year != NO_DATE]
         years.sort(key=lambda facet: int(facet.value), reverse=True)
@@ -336,6 +337,11 @@ class _Collected(collectors.Collector):
         kinds = [FacetCount(kind, count) for kind, count in self.kinds.items()]
         by_count = lambda facet: (-facet.count, facet.value)  # noqa: E731
         return {"author": sorted(authors, key=by_count), "year": years, "kind": sorted(kinds, key=by_count)}
+
+
+def _readable(spelling: str) -> tuple[bool, bool, str]:
+    """Between spellings used equally often, prefer ``Paul Hampton`` to ``PaulHampton`` and ``PAUL HAMPTON``."""
+    return " " in spelling, not spelling.isupper(), spelling
 
 
 def facet_counts(searcher: Searcher, docnums: Iterable[int]) -> dict[str, list[FacetCount]]:

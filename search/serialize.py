@@ -30,12 +30,23 @@ def hit_json(hit: Hit) -> dict[str, Any]:
 
 
 def page_json(page: SearchPage) -> dict[str, Any]:
-    """One page of results with its facets and spelling suggestion."""
+    """One page of article groups with its facets and spelling suggestion.
+
+    ``total`` counts matching documents and ``articles`` the groups that ``pages``
+    counts; ``hits`` lists the page's hits group by group, and ``groups`` says
+    which hit ids make each group. ``partial`` is true when the time limit cut the
+    search short. A facet's ``value`` goes back as a filter; ``label`` is for
+    reading ("no date").
+    """
     return {"query": page.query, "total": page.total, "articles": page.articles, "page": max(page.page, 1),
             "pages": page.pages, "pagelen": page.pagelen, "partial": page.partial, "seconds": page.seconds,
             "suggestion": page.suggestion,
             "hits": [hit_json(hit) for hit in page.hits],
-            "facets": {name: [{"value": facet.value, "count": facet.count} for facet in counts]
+            "groups": [{"article_id": group.article_id, "title": group.title,
+                        "article": group.article.id if group.article else None,
+                        "comments": [hit.id for hit in group.comments],
+                        "matching_comments": group.matching_comments} for group in page.groups],
+            "facets": {name: [{"value": facet.value, "count": facet.count, "label": facet.label} for facet in counts]
                        for name, counts in page.facets.items()}}
 
 

@@ -7,7 +7,8 @@ from whoosh import query as wq
 
 from search.indexer import index_paths
 from search.query import ExactPhrase, parse, suggest
-from search.results import Filters, all_documents, search, snippet, thread
+from search.results import NO_DATE, Filters, all_documents, search, snippet, thread
+from search.serialize import page_json
 from search.store import IndexHandle
 from tests.conftest import article, many_articles
 
@@ -180,3 +181,74 @@ def test_exact_phrases_match_what_whooshs_phrase_matches(built, text):
 def test_a_correction_into_common_words_is_not_offered(searcher):
     assert suggest(searcher, "thw") == "the"
     assert search(searcher, "thw").suggestion is None
+
+
+@pytest.fixture
+def mixed(tmp_path, write_archive):
+    """Dated and undated documents, and one person under several spellings (issue 9)."""
+    write_archive("mixed.jsonl", [
+        article("Undated strike", "PaulHampton", "", "The strike was undated.",
+                [{"author": "PAUL HAMPTON", "body": "An undated strike reply."}]),
+        article("Dated strike", "Paul Hampton", "2005-01-01", "The strike was dated.",
+                [{"author": "Sharon Smith", "date": "2006-01-01", "body": "A strike comment."},
+                 {"author": "SHARON SMITH", "date": "2004-01-01", "body": "A strike again."},
+                 {"author": "Sharon Smith", "date": "2004-02-01", "body": "Strike on."}]),
+        article("Colson on the strike", "Chuck Colson", "2003-03-03", "Colson wrote of a strike."),
+    ])
+    index_paths(tmp_path / "mixed-index", [tmp_path / "archive"])
+    return IndexHandle(tmp_path / "mixed-index").searcher()
+
+
+def test_undated_documents_have_no_year_but_a_no_date_facet_entry(mixed):
+    page = search(mixed, "strike")
+    years = {facet.value: (facet.count, facet.label) for facet in page.facets["year"]}
+    assert years == {"2006": (1, "2006"), "2005": (1, "2005"), "2004": (2, "2004"), "2003": (1, "2003"),
+                     NO_DATE: (2, "no date")}
+    assert [facet.value for facet in page.facets["year"]][-1] == NO_DATE
+    undated = search(mixed, "strike", filters=Filters(years=(NO_DATE,)))
+    assert {hit.document.title for hit in undated.hits} == {"Undated strike"} and undated.total == 2
+    assert all(hit.document.date is None for hit in undated.hits)
+    assert {hit["date"] for hit in page_json(undated)["hits"]} == {None}
+    assert search(mixed, "strike", filters=Filters(years=(NO_DATE, 2003))).total == 3
+
+
+def test_date_sorts_put_undated_documents_last_both_ways(mixed):
+    for sort in ("newest", "oldest"):
+        groups = search(mixed, "strike", sort=sort).groups
+        assert groups[-1].article_id == search(mixed, '"undated strike"').groups[0].article_id, sort
+    assert [group.title for group in search(mixed, "strike", sort="newest").groups][:2] == ["Dated strike",
+                                                                                          "Colson on the strike"]
+
+
+def test_date_queries_never_match_undated_documents(mixed):
+    for text in ("date:<2100", "date:>1000", "date:[1000 to 9999]", "strike date:<=2100"):
+        assert all(hit.document.date is not None for hit in search(mixed, text).hits), text
+    assert search(mixed, "date:<2100").total == 5
+
+
+def test_spellings_of_one_author_are_one_facet_entry_shown_as_most_often_written(mixed):
+    authors = {facet.value: facet.count for facet in search(mixed, "strike").facets["author"]}
+    assert authors == {"Paul Hampton": 3, "Sharon Smith": 3, "Chuck Colson": 1}
+
+
+def test_an_author_filter_matches_as_the_author_query_does(mixed):
+    expected = search(mixed, "strike author:colson").total
+    for name in ("colson", "Chuck Colson", "COLSON"):
+        assert search(mixed, "strike", filters=Filters(authors=(name,))).total == expected == 1
+    grouped = search(mixed, "strike", filters=Filters(authors=("Paul Hampton",)))
+    assert {hit.document.author for hit in grouped.hits} == {"PaulHampton", "PAUL HAMPTON", "Paul Hampton"}
+
+
+def test_an_article_matching_by_its_title_is_shown_with_its_comments_on_one_page(tmp_path, write_archive):
+    comments = [{"author": f"Reader {number}", "date": "2010-05-02", "body": "strike strike strike strike"}
+                for number in range(12)]
+    write_archive("thread.jsonl", [article("On the strike", "Ada", "2010-05-01", "Nothing else here.", comments)]
+                  + [article(f"Other {number}", "Bo", "2010-06-01", f"A strike {number}.") for number in range(15)])
+    index_paths(tmp_path / "thread-index", [tmp_path / "archive"])
+    searcher = IndexHandle(tmp_path / "thread-index").searcher()
+    pages = [search(searcher, "strike", page=number, pagelen=5) for number in (1, 2, 3, 4)]
+    shown = [group.article_id for page in pages for group in page.groups]
+    assert len(shown) == len(set(shown)) == 16 and pages[0].articles == 16 and pages[0].total == 28
+    (thread_group,) = [group for page in pages for group in page.groups if group.title == "On the strike"]
+    assert thread_group.article is not None and thread_group.matching_comments == 12
+    assert len(thread_group.comments) == 12
