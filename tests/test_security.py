@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 
 from search.cli import main
 from search.indexer import index_paths
+from search.query import QueryLimits
 from tests.conftest import SEED, article, many_articles
 from web import create_app
 from web.server import SECURITY_HEADERS, is_loopback, waitress_options
@@ -262,12 +263,16 @@ def test_when_every_search_slot_is_taken_the_answer_is_503_with_retry_after(fuzz
         api = client.get("/api/search?q=strike")
         page = client.get("/search?q=strike")
         help_page = client.get("/help")
+        style = client.get("/static/style.css")
+        every_route = {rule.rule: client.get(rule.rule + "?q=strike").status_code for rule in app.url_map.iter_rules()
+                       if not rule.arguments and rule.endpoint not in ("static", "views.help_page")}
     finally:
         slots.release()
     assert api.status_code == 503 and api.headers["Retry-After"] == "7" and api.mimetype == "application/json"
     assert "busy" in api.get_json()["error"]
     assert page.status_code == 503 and page.headers["Retry-After"] == "7" and "Busy" in page.get_data(as_text=True)
-    assert help_page.status_code == 200, "pages that do not search are not held up"
+    assert help_page.status_code == 200 and style.status_code == 200, "what reads no index is not held up"
+    assert set(every_route.values()) == {503}, every_route  # whichever blueprint added the route
     assert client.get("/api/search?q=strike").status_code == 200
 
 
@@ -444,16 +449,20 @@ def test_serve_debug_warns_loudly_off_loopback(seed_index: Path, monkeypatch: py
 def test_serve_runs_waitress_with_the_configured_limits(seed_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import waitress
 
-    served: list[dict] = []
-    monkeypatch.setattr(waitress, "serve", lambda app, **options: served.append(options))
+    served: list[tuple[Flask, dict]] = []
+    monkeypatch.setattr(waitress, "serve", lambda app, **options: served.append((app, options)))
     monkeypatch.setenv("ESSAYS_SERVER_THREADS", "6")
     monkeypatch.setenv("ESSAYS_MAX_SEARCHES", "3")
+    monkeypatch.setenv("ESSAYS_QUERY_LIMITS", '{"seconds": 2.5, "max_words": 20}')
     result = CliRunner().invoke(main, ["serve", "--index", str(seed_index), "--port", "5055"])
     assert result.exit_code == 0, result.output
     assert "WARNING" not in result.output
-    (options,) = served
+    ((app, options),) = served
     assert options["threads"] == 6 and options["port"] == 5055 and options["host"] == "127.0.0.1"
     assert options["connection_limit"] >= 500 and options["channel_timeout"] <= 60
+    assert app.config["MAX_SEARCHES"] == 3
+    limits = app.config["QUERY_LIMITS"]
+    assert (limits.seconds, limits.max_words, limits.max_chars) == (2.5, 20, QueryLimits().max_chars)
 
 
 def test_waitress_options_follow_the_app_config(fuzz_index: Path) -> None:
@@ -461,3 +470,11 @@ def test_waitress_options_follow_the_app_config(fuzz_index: Path) -> None:
     options = waitress_options(app, "127.0.0.1", 8000)
     assert options["connection_limit"] == 50 and options["channel_timeout"] == 3
     assert options["max_request_body_size"] == 10 and options["asyncore_use_poll"] is True
+
+
+@pytest.mark.parametrize("query", ["source:/*", "article:source:/*", "article:source:*many*", "id:source:*",
+                                   "title:source:/*", "kind:source", "sha1:*", "source_path:*"])
+def test_the_hidden_source_field_cannot_be_probed(client: FlaskClient, fuzz_index: Path, query: str) -> None:
+    response = get(client, "/api/search", [("q", query)])
+    assert response.status_code == 400 or response.get_json()["total"] == 0, response.get_json()
+    assert str(fuzz_index.parent) not in response.get_data(as_text=True)

@@ -16,16 +16,14 @@ from search.serialize import page_json, thread_json
 from search.store import IndexMissing
 from search.timeline import search_timeline, timeline_json
 from web import IndexEmpty, current_limits, current_searcher
-from web.server import search_slot
 from web.state import ParamError, SearchState
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
 
 @blueprint.route("/search")
-@search_slot
 def search_json() -> dict[str, Any]:
-    """One page of hits, like /search: ``q``, ``page``, ``limit``, ``sort``; repeatable ``author``, ``year``, ``kind``."""
+    """One page of article groups, as /search: ``q``, ``page``, ``limit``, ``sort``, ``author``, ``year``, ``kind``."""
     state = SearchState.from_args(request.args)
     page = search(current_searcher(), state.q, page=state.page, pagelen=state.limit or current_app.config["PAGELEN"],
                   sort=state.sort, filters=state.filters, limits=current_limits())
@@ -35,7 +33,6 @@ def search_json() -> dict[str, Any]:
 
 
 @blueprint.route("/doc/<doc_id>")
-@search_slot
 def document_json(doc_id: str) -> tuple[dict[str, Any], int] | Response:
     """An article with its thread; with ``q``, the highlights of the documents the query matches."""
     searcher = current_searcher()

@@ -11,11 +11,12 @@ import ipaddress
 import sys
 import threading
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import RequestURITooLarge, ServiceUnavailable
+
+from search.query import QueryLimits
 
 LIMITS: dict[str, Any] = {
     # Requests
@@ -65,6 +66,8 @@ def install(app: Flask) -> None:
         if app.config.get(key) is None:
             app.config[key] = value
     app.before_request(_refuse_long_query_strings)
+    app.before_request(_take_search_slot)
+    app.teardown_request(_release_search_slot)
     app.after_request(_add_security_headers)
 
 
@@ -84,24 +87,31 @@ def _add_security_headers(response: Response) -> Response:
 View = TypeVar("View", bound=Callable[..., Any])
 
 
-def search_slot(view: View) -> View:
-    """Run a view only while holding one of MAX_SEARCHES slots; Busy (503) when none frees within the wait.
+def no_search_slot(view: View) -> View:
+    """Mark a view that reads no index (query help): it is served even while every search slot is taken."""
+    view.needs_no_search_slot = True  # type: ignore[attr-defined]
+    return view
 
-    Searches are CPU-bound: past a few at once each one only gets slower, and the
-    queue of waiting requests would grow without end.
+
+def _take_search_slot() -> None:
+    """Hold one of MAX_SEARCHES slots for the request; Busy (503) when none frees within SEARCH_QUEUE_SECONDS.
+
+    Every route takes a slot (whichever blueprint added it) except static files and
+    views marked ``no_search_slot``. Searches are CPU-bound: past a few at once each
+    one only gets slower, and the queue of waiting requests would grow without end.
     """
+    if request.endpoint in (None, "static"):
+        return
+    if getattr(current_app.view_functions[request.endpoint], "needs_no_search_slot", False):
+        return
+    if not _slots(current_app).acquire(timeout=current_app.config["SEARCH_QUEUE_SECONDS"]):
+        raise Busy(current_app.config["RETRY_AFTER_SECONDS"])
+    g.essays_search_slot = True
 
-    @wraps(view)
-    def limited(*args: Any, **kwargs: Any) -> Any:
-        slots = _slots(current_app)
-        if not slots.acquire(timeout=current_app.config["SEARCH_QUEUE_SECONDS"]):
-            raise Busy(current_app.config["RETRY_AFTER_SECONDS"])
-        try:
-            return view(*args, **kwargs)
-        finally:
-            slots.release()
 
-    return limited  # type: ignore[return-value]
+def _release_search_slot(_: BaseException | None) -> None:
+    if g.pop("essays_search_slot", False):
+        _slots(current_app).release()
 
 
 def _slots(app: Flask) -> threading.BoundedSemaphore:
@@ -139,6 +149,8 @@ def serve(app: Flask, host: str, port: int, debug: bool = False) -> None:
     the address is not loopback: its debugger runs code a visitor sends.
     """
     app.config.from_prefixed_env("ESSAYS")
+    if isinstance(app.config.get("QUERY_LIMITS"), dict):  # ESSAYS_QUERY_LIMITS='{"seconds": 1}'
+        app.config["QUERY_LIMITS"] = QueryLimits(**app.config["QUERY_LIMITS"])
     if debug:
         if not is_loopback(host):
             print(DEBUG_WARNING.format(host=host), file=sys.stderr, flush=True)

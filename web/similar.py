@@ -26,7 +26,6 @@ from search.similar import (
 )
 from search.store import IndexMissing
 from web import IndexEmpty, current_limits, current_searcher
-from web.server import search_slot
 from web.state import FACETS, ParamError, SearchState
 
 blueprint = Blueprint("similar", __name__)
@@ -34,7 +33,6 @@ MORE_LIKE_THIS = 5  # documents listed under a document
 
 
 @blueprint.route("/similar", methods=["GET", "POST"])
-@search_slot
 def passage_page() -> tuple[str, int]:
     """The passage box, and for a passage (``text``) or a document (``doc``) the documents most like it."""
     text = request.values.get("text", "")
@@ -65,7 +63,6 @@ def passage_page() -> tuple[str, int]:
 
 @blueprint.route("/api/similar", methods=["GET", "POST"])
 @blueprint.route("/api/similar/<doc_id>")
-@search_slot
 def similar_api(doc_id: str | None = None) -> tuple[dict[str, Any], int]:
     """The documents most like ``text`` or like document ``doc_id``; ``limit``, ``author``, ``year``, ``kind``."""
     try:

@@ -12,7 +12,7 @@ from search.query import QueryError
 from search.results import SORTS, Highlight, search, snippet, thread, thread_highlights
 from search.store import IndexMissing
 from web import IndexEmpty, api, current_limits, current_searcher, server
-from web.server import search_slot
+from web.server import no_search_slot
 from web.state import ParamError, SearchState
 
 blueprint = Blueprint("views", __name__)
@@ -23,7 +23,6 @@ _LINKABLE_SCHEMES = {"http", "https"}
 
 @blueprint.route("/", endpoint="search")
 @blueprint.route("/search", endpoint="search")
-@search_slot
 def search_page() -> tuple[str, int]:
     """The search box, and for a query its hits grouped by article, with facets, sorting and pages."""
     try:
@@ -43,7 +42,6 @@ def search_page() -> tuple[str, int]:
 
 
 @blueprint.route("/doc/<doc_id>")
-@search_slot
 def document(doc_id: str) -> str:
     """An article and its comment thread; with ``q``, the query's words marked throughout.
 
@@ -73,6 +71,7 @@ def document(doc_id: str) -> str:
 
 
 @blueprint.route("/help")
+@no_search_slot
 def help_page() -> str:
     return render_template("help.html", state=SearchState())
 
