@@ -34,6 +34,7 @@ import argparse
 import gzip
 import json
 import math
+import os
 import platform
 import random
 import re
@@ -382,6 +383,33 @@ def timings(size: int, work: Path, count: int) -> list[tuple[str, float, float]]
 # --- the report -------------------------------------------------------------------------------------------------
 
 
+def relevance_table(sets: list[EvalSet], variants: dict[str, dict[str, Any]]) -> list[str]:
+    """The FTS5 references and our variants on every set, as Markdown lines."""
+    lines = ["", "Sets (see the module docstring for the protocol): "
+             + ", ".join(f"{item.name} ({len(item.documents):,} documents, {len(item.queries)} queries)"
+                         for item in sets) + ".", "",
+             "## nDCG@10 / Recall@100 / MRR@10", "",
+             "| engine | " + " | ".join(item.name for item in sets) + " | mean nDCG@10 |",
+             "|---|" + "---|" * (len(sets) + 1)]
+    references = {"FTS5 bm25 (porter)": lambda item: Fts5(item.documents),
+                  "FTS5 bm25 (unstemmed)": lambda item: Fts5(item.documents, stemmed=False)}
+    table: list[tuple[str, list[tuple[float, float, float]]]] = []
+    for label, make in references.items():
+        table.append((label, [score(make(item), item.queries) for item in sets]))
+        print(label, table[-1][1], file=sys.stderr)
+    for label, settings in variants.items():
+        saved = set_variant(settings)
+        try:
+            table.append((f"ours: {label}", [score(ours(item), item.queries) for item in sets]))
+        finally:
+            set_variant(saved)
+        print(table[-1][0], table[-1][1], file=sys.stderr)
+    for label, figures in table:
+        cells = [f"{ndcg:.3f} / {recall:.3f} / {mrr:.3f}" for ndcg, recall, mrr in figures]
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {statistics.fmean(f[0] for f in figures):.3f} |")
+    return lines
+
+
 WORK_DIR = Path("/tmp/essay-relevance")
 
 
@@ -400,31 +428,11 @@ def main() -> None:
     names = VARIANTS if args.variants == "all" else {name: VARIANTS[name] for name in args.variants.split(",")}
     sets = [build_set(name, args.work, args.queries) for name in args.sets.split(",") if name]
     lines = [f"# Passage search: relevance and speed ({time.strftime('%Y-%m-%d')})", "",
-             f"Machine: {platform.machine()}, {platform.python_version()}, load average at start "
-             f"{' '.join(f'{value:.1f}' for value in __import__('os').getloadavg())}. "
-             f"Command: `{' '.join(['.venv/bin/python', 'benchmarks/relevance.py', *sys.argv[1:]])}`.", "",
-             "Sets (see the module docstring for the protocol): "
-             + ", ".join(f"{item.name} ({len(item.documents):,} documents, {len(item.queries)} queries)"
-                         for item in sets) + ".", "",
-             "## nDCG@10 / Recall@100 / MRR@10", "",
-             "| engine | " + " | ".join(item.name for item in sets) + " | mean nDCG@10 |",
-             "|---|" + "---|" * (len(sets) + 1)]
-    references = {"FTS5 bm25 (porter)": lambda item: Fts5(item.documents),
-                  "FTS5 bm25 (unstemmed)": lambda item: Fts5(item.documents, stemmed=False)}
-    table: list[tuple[str, list[tuple[float, float, float]]]] = []
-    for label, make in references.items():
-        table.append((label, [score(make(item), item.queries) for item in sets]))
-        print(label, table[-1][1], file=sys.stderr)
-    for label, settings in names.items():
-        saved = set_variant(settings)
-        try:
-            table.append((f"ours: {label}", [score(ours(item), item.queries) for item in sets]))
-        finally:
-            set_variant(saved)
-        print(table[-1][0], table[-1][1], file=sys.stderr)
-    for label, figures in table:
-        cells = [f"{ndcg:.3f} / {recall:.3f} / {mrr:.3f}" for ndcg, recall, mrr in figures]
-        lines.append(f"| {label} | " + " | ".join(cells) + f" | {statistics.fmean(f[0] for f in figures):.3f} |")
+             f"Machine: {platform.machine()}, Python {platform.python_version()}, load average at start "
+             f"{' '.join(f'{value:.1f}' for value in os.getloadavg())} (2 cores, shared with other jobs). "
+             f"Command: `{' '.join(['.venv/bin/python', 'benchmarks/relevance.py', *sys.argv[1:]])}`."]
+    if sets:
+        lines += relevance_table(sets, names)
     sizes = [int(size) for size in args.sizes.split(",") if size]
     if sizes:
         lines += ["", "## Speed: passages of 150-300 words (IAC posts not in the index)", "",

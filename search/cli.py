@@ -11,7 +11,7 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -125,10 +125,12 @@ class IndexProgress:
     estimated from the bytes still to read, since archive files differ in size by orders of magnitude.
     """
 
-    def __init__(self, sources: list[Path], stream: TextIO, interval: float = 5.0,
+    def __init__(self, sources: Iterable[Path], stream: TextIO, interval: float = 5.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.sizes = {path: _size(path) for path in sources}
-        self.total_bytes = sum(self.sizes.values())
+        paths = list(sources)
+        self.total_files = len(paths)
+        self.sizes = {path: _size(path) for path in paths}
+        self.total_bytes = sum(self.sizes[path] for path in paths)
         self.stream = stream
         self.interval = interval
         self.clock = clock
@@ -142,7 +144,7 @@ class IndexProgress:
         if self.bar is not None:
             self.bar.__enter__()
         else:
-            click.echo(f"indexing {plural(len(self.sizes), 'file')} ({_megabytes(self.total_bytes)})",
+            click.echo(f"indexing {plural(self.total_files, 'file')} ({_megabytes(self.total_bytes)})",
                        file=self.stream)
         return self
 
@@ -159,7 +161,7 @@ class IndexProgress:
         self.bytes_done += size
         self.documents_done = sum(sum(counts.values()) for counts in (report.added, report.updated,
                                                                       report.unchanged))
-        last = self.files_done == len(self.sizes)
+        last = self.files_done == self.total_files
         status = self.status() + ("; writing the index" if last else "")  # the final commit can take minutes
         if self.bar is not None:
             self.bar.update(size, current_item=status)
@@ -176,7 +178,7 @@ class IndexProgress:
     def status(self, final: bool = False) -> str:
         """``312/7,513 files, 2,840 documents, 41 documents/s, about 14 min left``."""
         elapsed = self.elapsed()
-        parts = [f"{self.files_done:,}/{plural(len(self.sizes), 'file')}", plural(self.documents_done, "document")]
+        parts = [f"{self.files_done:,}/{plural(self.total_files, 'file')}", plural(self.documents_done, "document")]
         if elapsed > 0:
             parts.append(f"{self.documents_done / elapsed:,.0f} documents/s")
         if final:

@@ -19,7 +19,6 @@ from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from weakref import WeakKeyDictionary
 
 from whoosh import query as wq
 from whoosh.reading import IndexReader
@@ -40,9 +39,11 @@ from search.results import (
 )
 from search.schema import SOURCE_KIND, STEMMED, stored_document
 from search.serialize import hit_json
+from search.store import SEGMENT_CACHE
 
 MAX_PASSAGE_CHARS = 20_000  # longer passages are trimmed at a word boundary
 MAX_TERMS = 25  # the most informative words of a passage that are searched
+LONG_PASSAGE_WORDS = 1000  # from this many words on, a passage's words said once are left out
 MAX_DOC_SHARE = 0.5  # a word in more than this share of documents says little ...
 MIN_DOCS_FOR_SHARE = 50  # ... once the index is big enough for shares to mean anything
 TITLE_WEIGHT = 0.5  # a passage word in a title counts this much beside the same word in a body
@@ -159,26 +160,32 @@ def passage_terms(searcher: Searcher, text: str, exclude: str | None = None) -> 
 
     Weight = frequency in the passage x BM25's idf in the index. Terms found in
     no other document than ``exclude`` cannot find anything and are left out, as are
-    terms in more than ``MAX_DOC_SHARE`` of the documents of a sizeable index.
+    terms in more than ``MAX_DOC_SHARE`` of the documents of a sizeable index. In a
+    passage of ``LONG_PASSAGE_WORDS`` or more, a word said only once is not what it
+    is about (MoreLikeThis' minimum term frequency): that also keeps the look-ups few.
     """
-    counts: Counter[str] = Counter()
-    forms: dict[str, Counter[str]] = {}
-    for token in STEMMED(text, keeporiginal=True):
-        counts[token.text] += 1
-        forms.setdefault(token.text, Counter())[token.original.lower()] += 1
+    places = STEMMED.occurrences(text)
+    counts = {term: len(found) for term, found in places.items()}
     reader = searcher.reader()
     documents = max(reader.doc_count(), 1)
     own = 1 if exclude else 0
     most = documents * MAX_DOC_SHARE if documents >= MIN_DOCS_FOR_SHARE else documents
+    least = 2 if sum(counts.values()) >= LONG_PASSAGE_WORDS else 1
+    candidates = [(term, count) for term, count in counts.items() if count >= least] or list(counts.items())
     terms = []
-    for term, count in counts.items():
+    for term, count in candidates:
         frequency = reader.doc_frequency("body", term) or reader.doc_frequency("title", term)
         if frequency - own < 1 or frequency > most:
             continue
         idf = math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
-        terms.append(PassageTerm(term, forms[term].most_common(1)[0][0], count, count * idf))
-    terms.sort(key=lambda item: (-item.weight, item.term))
-    return terms[:MAX_TERMS]
+        terms.append((count * idf, term, count))
+    terms.sort(key=lambda item: (-item[0], item[1]))
+    return [PassageTerm(term, _usual_form(text, places[term]), count, weight) for weight, term, count in terms[:MAX_TERMS]]
+
+
+def _usual_form(text: str, places: list[tuple[int, int, int]]) -> str:
+    """How the passage most often writes a term, lowercased: what a reader is shown as a shared word."""
+    return Counter(text[start:end].lower() for _, start, end in places).most_common(1)[0][0]
 
 
 def passage_query(terms: Sequence[PassageTerm]) -> wq.Query:
@@ -253,18 +260,14 @@ def rank(searcher: Searcher, terms: Sequence[PassageTerm], deadline: float = mat
     return scores, len(terms)
 
 
-_LENGTHS: WeakKeyDictionary[IndexReader, dict[str, array]] = WeakKeyDictionary()
-
-
 def _field_lengths(reader: IndexReader, fieldname: str) -> array:
-    """A segment's field lengths per document, 0 until first read, kept for as long as its reader lives.
+    """A segment's field lengths per document, 0 until first read, shared while the segment is in use.
 
-    Reading lengths one by one from the index was half the time of ranking.
+    Reading lengths one by one from the index was half the time of ranking; a
+    segment never changes, so what was read stays true for every searcher.
     """
-    per_field = _LENGTHS.setdefault(reader, {})
-    if fieldname not in per_field:
-        per_field[fieldname] = array("I", bytes(4 * reader.doc_count_all()))
-    return per_field[fieldname]
+    return SEGMENT_CACHE.get(reader, f"passage-lengths:{fieldname}",
+                             lambda segment: array("I", bytes(4 * segment.doc_count_all())))
 
 
 def query_weight(count: int) -> float:
@@ -282,15 +285,14 @@ def _best(searcher: Searcher, scores: dict[int, float], count: int, excluded: se
         scores.pop(docnum, None)
     if allowed is None:
         return heapq.nlargest(count, scores.items(), key=_by_score)
-    chosen: list[tuple[int, float]] = []
-    ordered = sorted(scores.items(), key=_by_score, reverse=True)
-    start, size = 0, count * 4
-    while len(chosen) < count and start < len(ordered):
-        batch = ordered[start:start + size]
-        passing = _matching(searcher, allowed, sorted(docnum for docnum, _ in batch))
-        chosen.extend(item for item in batch if item[0] in passing)
-        start, size = start + size, size * 4
-    return chosen[:count]
+    size = count * 4
+    while True:
+        candidates = heapq.nlargest(size, scores.items(), key=_by_score)
+        passing = _matching(searcher, allowed, sorted(docnum for docnum, _ in candidates))
+        chosen = [item for item in candidates if item[0] in passing]
+        if len(chosen) >= count or len(candidates) < size:
+            return chosen[:count]
+        size *= 8
 
 
 def _by_score(item: tuple[int, float]) -> tuple[float, int]:

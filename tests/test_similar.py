@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from search.cli import main
 from search.indexer import index_paths
+from search.query import QueryLimits
 from search.results import Filters
 from search.similar import (
     MAX_PASSAGE_CHARS,
@@ -154,6 +155,13 @@ def test_a_100000_character_passage_is_trimmed_with_a_notice_and_answers_quickly
     assert re.fullmatch(r"the passage was trimmed to its first [\d,]+ characters of 100,000", page.notices[0])
     assert int(re.search(r"first ([\d,]+)", page.notices[0]).group(1).replace(",", "")) <= MAX_PASSAGE_CHARS
     assert title_of(page.hits[0]) == "The Federalist No. 10"
+
+
+def test_past_the_time_limit_the_best_words_still_answer_and_the_page_says_so(essays: Path) -> None:
+    page = similar_to_text(searcher_of(essays), FACTION, limits=QueryLimits(seconds=0))
+    assert page.partial and page.hits
+    assert re.fullmatch(r"the time limit ran out: only the 1 most telling of \d+ words were searched", page.notices[0])
+    assert not similar_to_text(searcher_of(essays), FACTION).partial
 
 
 @pytest.mark.parametrize("passage", [AWKWARD, FACTION.replace(",", ":"), '"' * 7 + "(((faction", "faction)))]]}}"])
