@@ -35,6 +35,7 @@ from search.authors import author_profile  # noqa: E402
 from search.indexer import index_paths  # noqa: E402
 from search.quotes import trace_document, trace_text  # noqa: E402
 from search.results import search  # noqa: E402
+from search.schema import QUOTE_MIN_RUN, quote_words  # noqa: E402
 from search.store import IndexHandle  # noqa: E402
 from search.timeline import search_timeline  # noqa: E402
 from web import create_app  # noqa: E402
@@ -87,13 +88,21 @@ def latency(run: Callable[[object], object], items: list, warmup: int = 5) -> tu
 
 def passages(documents: list, count: int, words: int, rng: random.Random) -> list[str]:
     """Runs of ``words`` words cut from documents long enough to hold them."""
-    long_enough = [document for document in documents if len(document.body.split()) >= words]
-    found = []
-    for document in rng.sample(long_enough, min(count, len(long_enough))):
-        tokens = document.body.split()
-        start = rng.randrange(len(tokens) - words + 1)
-        found.append(" ".join(tokens[start:start + words]))
-    return found
+    spans = [(document.body, quote_words(document.body)) for document in documents]
+    long_enough = [(body, found) for body, found in spans if len(found) >= words]
+    cut = []
+    for body, found in rng.sample(long_enough, min(count, len(long_enough))):
+        start = rng.randrange(len(found) - words + 1)
+        cut.append(body[found[start][1]:found[start + words - 1][2]])
+    return cut
+
+
+class Rows(list):
+    """Table rows, each printed as it is added (a long run shows its figures as it goes)."""
+
+    def append(self, row: str) -> None:
+        super().append(row)
+        print(row, flush=True)
 
 
 def time_size(size: int, per_kind: int, rows: list[str]) -> None:
@@ -144,11 +153,11 @@ def time_size(size: int, per_kind: int, rows: list[str]) -> None:
     p50, p95 = latency(lambda text: trace_text(searcher, text), texts)
     rows.append(f"| {size:,} | quotation lookup, 30-word passage ({len(texts)} passages; mean "
                 f"{statistics.fmean(found):.1f} documents found) | p50 {p50:.1f} ms | p95 {p95:.1f} ms |")
-    ids = [document.id for document in rng.sample(documents, min(per_kind, len(documents)))]
+    traceable = [document for document in documents if len(quote_words(document.body)) >= QUOTE_MIN_RUN]
+    ids = [document.id for document in rng.sample(traceable, min(per_kind, len(traceable)))]
     p50, p95 = latency(lambda doc_id: trace_document(searcher, doc_id), ids)
     rows.append(f"| {size:,} | quotation lookup, a whole document ({len(ids)} documents) | p50 {p50:.1f} ms "
                 f"| p95 {p95:.1f} ms |")
-    print("\n".join(rows[-10:]), flush=True)
 
 
 def main() -> None:
@@ -158,7 +167,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
-    rows = ["| documents | measure | figure | |", "|---:|---|---:|---:|"]
+    rows = Rows(["| documents | measure | figure | |", "|---:|---|---:|---:|"])
     if args.cost_size:
         dataset = prepare(CORPUS, args.cost_size, 500, WORK)
         without = build(dataset.data, WORK / "cost-without", fingerprints=False)
@@ -167,7 +176,6 @@ def main() -> None:
                     f"{with_them[0]:.1f} s | +{(with_them[0] / without[0] - 1) * 100:.0f}% |")
         rows.append(f"| {args.cost_size:,} | index size without / with fingerprints | {without[1]:.1f} MB / "
                     f"{with_them[1]:.1f} MB | +{(with_them[1] / without[1] - 1) * 100:.0f}% |")
-        print("\n".join(rows), flush=True)
         shutil.rmtree(WORK / "cost-without", ignore_errors=True)
         shutil.rmtree(WORK / "cost-with", ignore_errors=True)
     for size in (int(size) for size in args.sizes.split(",") if size):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import shutil
@@ -234,7 +235,9 @@ def run(folder: Path, client_count: int, seconds: float, pathological_share: flo
         for query, sort in ordinary[:20]:  # warm the caches, untimed
             fetch(base, "/api/search", query, sort)
         lines = [f"# Load run: {client_count} clients, {seconds:.0f} s per phase, "
-                 f"{pathological_share:.0%} pathological, index of {_documents(base):,} documents", ""]
+                 f"{pathological_share:.0%} pathological, index of {_documents(base):,} documents", "",
+                 f"{os.cpu_count()} cores; load average before the run {os.getloadavg()[0]:.1f} "
+                 f"(other processes on the machine count too). Server: `essays serve` with its default limits.", ""]
         lines += serial_table(base)
         phases = [Phase("no reindex", seconds), Phase("during reindex", seconds)]
         phases[0].outcomes = clients(base, client_count, seconds, ordinary, pathological_share, 1)

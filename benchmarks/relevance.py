@@ -8,6 +8,8 @@ Evaluation sets, each built from a corpus in /work/shared/corpora and indexed on
 * idebate: every debate of the Debatabase (motion + introduction as the article, points and counter-points as
   comments). Query: a point's own text (the document itself excluded from the hits, as ``similar ID`` does).
   Relevant: its counter-point (grade 2) and every other document of its debate (grade 1).
+* counter: the same queries, and only the point's counter-point relevant (as in the ArguAna task: find the
+  best counter-argument).
 * iac: the first 10,000 posts of the 4forums politics threads (as benchmarks/bench.py cuts them). Query: a post
   of 150-300 words, excluded from the hits. Relevant: the post it answers and its direct replies (grade 2), the
   rest of its thread (grade 1).
@@ -61,7 +63,7 @@ from search.store import IndexHandle  # noqa: E402
 
 CORPORA = Path("/work/shared/corpora")
 RESULTS = ROOT / "benchmarks" / "results"
-SETS = ("idebate", "federalist", "marxists", "sotu", "un", "iac")
+SETS = ("idebate", "counter", "federalist", "marxists", "sotu", "un", "iac")
 _WORD = re.compile(r"\w+")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 
@@ -231,7 +233,14 @@ def thread_set(name: str, index_dir: Path, limit: int, words: tuple[int, int], t
 
 def build_set(name: str, work: Path, limit: int) -> EvalSet:
     print(f"set {name}", file=sys.stderr)
+    if name == "counter":
+        debates = build_set("idebate", work, limit)
+        queries = [Query(query.text, {doc_id: 1 for doc_id, grade in query.relevant.items() if grade == 2},
+                         query.exclude) for query in debates.queries if 2 in query.relevant.values()]
+        return EvalSet(name, debates.index_dir, debates.documents, queries)
     if name == "idebate":
+        if (work / name / "indexed").exists():
+            return thread_set(name, work / name / "index", limit, (20, 10_000), top_level_only=True)
         records = list(_converted("idebate-debatabase"))
         return thread_set(name, _index(name, records, work), limit, (20, 10_000), top_level_only=True)
     if name == "iac":

@@ -37,6 +37,7 @@ COMPRESS_FROM = 64  # bytes of pickled block data; below this zlib's header and 
 # A 4 KB window instead of zlib's 32 KB: blocks are a few KB at most, and setting up the big window
 # cost more than compressing a small block (zlib.decompress reads either).
 WINDOW_BITS = 12
+CHUNK_POSTINGS = 65_536  # postings turned into Python lists at a time when a field is written
 _TERM_INFO = W3TermInfo._struct
 
 
@@ -139,25 +140,42 @@ class FieldPostings:
         return 24 * len(self.docs) + len(self.values) + 80 * len(self.terms)
 
     def sorted_terms(self, length_bytes: bytearray) -> Iterator[tuple[bytes, list[bytes], bytes]]:
-        """Each term in byte order with its encoded blocks and its term info (without the extent)."""
+        """Each term in byte order with its encoded blocks and its term info (without the extent).
+
+        Sorting is done on the whole field at once (numpy); the postings become Python
+        lists only CHUNK_POSTINGS at a time, which is what bounds the commit's memory.
+        """
         terms = sorted(self.terms)
         rank = np.empty(len(terms), dtype=np.uint32)
         rank[np.fromiter((self.terms[term] for term in terms), dtype=np.uint32, count=len(terms))] = np.arange(
             len(terms), dtype=np.uint32)
         ranks = rank[np.frombuffer(self.term_numbers, dtype=np.uint32)]
         order = np.argsort(ranks, kind="stable")
+        bounds = np.concatenate((np.zeros(1, dtype=np.int64), np.cumsum(np.bincount(ranks, minlength=len(terms)))))
+        del rank, ranks
         docs = np.frombuffer(self.docs, dtype=np.uint32)[order]
+        weights = np.frombuffer(self.weights, dtype=np.float32)[order]
         ends = np.frombuffer(self.value_ends, dtype=np.uint64)
-        starts = np.concatenate((np.zeros(1, dtype=np.uint64), ends[:-1]))[order].tolist()
+        starts = np.concatenate((np.zeros(1, dtype=np.uint64), ends[:-1]))[order]
+        ends = ends[order]
+        del order
         padding = bytes(max(0, int(docs.max(initial=0)) + 1 - len(length_bytes)))
-        lengths = np.frombuffer(bytes(length_bytes) + padding, dtype=np.uint8)[docs].tolist()
-        bounds = [0, *np.cumsum(np.bincount(ranks, minlength=len(terms))).tolist()]
-        blocks = _TermBlocks(docs.tolist(), np.frombuffer(self.weights, dtype=np.float32)[order].tolist(), lengths,
-                             starts, ends[order].tolist(), bytes(self.values), self.fixed_size)
-        single = blocks.single
-        for number, term in enumerate(terms):
-            first, last = bounds[number], bounds[number + 1]
-            yield (term, *single(first)) if last - first == 1 else (term, *blocks.several(first, last))
+        lengths = np.frombuffer(bytes(length_bytes) + padding, dtype=np.uint8)[docs]
+        values = bytes(self.values)
+        bound_list = bounds.tolist()
+        number = 0
+        while number < len(terms):
+            first = bound_list[number]
+            stop = max(number + 1, int(np.searchsorted(bounds, first + CHUNK_POSTINGS, side="right")) - 1)
+            last = bound_list[stop]
+            blocks = _TermBlocks(docs[first:last].tolist(), weights[first:last].tolist(), lengths[first:last].tolist(),
+                                 starts[first:last].tolist(), ends[first:last].tolist(), values, self.fixed_size)
+            single, several = blocks.single, blocks.several
+            for term_number in range(number, stop):
+                begin, end = bound_list[term_number] - first, bound_list[term_number + 1] - first
+                term = terms[term_number]
+                yield (term, *single(begin)) if end - begin == 1 else (term, *several(begin, end))
+            number = stop
 
 
 class _TermBlocks:
@@ -296,10 +314,9 @@ class BatchSegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         length_bytes = self.perdocwriter.length_bytes
         for fieldname in sorted(self._postings):
-            postings = self._postings[fieldname]
+            postings = self._postings.pop(fieldname)  # each field's arrays freed once written
             self.fieldwriter.write_field(fieldname, self.schema[fieldname], postings,
                                          length_bytes.get(fieldname, bytearray()))
-        self._postings = {}
         self.fieldwriter.close()
 
     def _start_new_segment(self) -> None:

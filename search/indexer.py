@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import signal
 import socket
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -31,7 +33,7 @@ from whoosh.searching import Searcher
 from search.codec import batch_writer
 from search.documents import Document, display_path, fingerprints, rebase_thread, source_path
 from search.joining import ThreadJoiner, threads_last
-from search.readers import LEFT_OUT, Problem, ReadError, read_file, reader_for
+from search.readers import LEFT_OUT, Problem, ReadError, ReadResult, read_file, reader_for
 from search.schema import SOURCE_KIND, document_fields, stored_document
 from search.store import open_index
 
@@ -90,6 +92,7 @@ def source_key(path: Path) -> str:
 
 # A corpus's or folder's own documentation, never an essay of the archive.
 _NOT_ESSAYS = re.compile(r"^(?:source\.md|readme|licen[cs]e|copying)(?:[._-].*)?$", re.IGNORECASE)
+_READ_AHEAD = 4  # files handed to each reader process ahead of the writer
 _PARTIAL = "partial"  # the sha1 of a file's record while only part of its documents are committed
 
 
@@ -351,18 +354,19 @@ def index_paths(
     try:
         with _deferred_interrupt() as interrupted:
             run.interrupted = interrupted
-            for done, path in enumerate(sources, 1):
-                if interrupted():
-                    report.interrupted = True
-                    break
-                _index_source(run, path, known.get(source_key(path)), strict)
-                run.joiner.read_again(known, sources.files, done, source_key)
-                if report.interrupted:
-                    break
-                if progress:
-                    progress(path, report)
-                if run.batch_full():
-                    run.commit()
+            with closing(_prepared_in_order(sources.files, known, procs)) as prepared_files:
+                for done, (path, previous, prepared) in enumerate(prepared_files, 1):
+                    if interrupted():
+                        report.interrupted = True
+                        break
+                    _index_source(run, path, previous, strict, prepared)
+                    run.joiner.read_again(known, sources.files, done, source_key)
+                    if report.interrupted:
+                        break
+                    if progress:
+                        progress(path, report)
+                    if run.batch_full():
+                        run.commit()
             if not rebuild and report.commits and run.writer is None and not report.interrupted:
                 run.open()  # nothing pending, but the batches' segments still want the final merge
             if prune and not report.interrupted:
@@ -384,36 +388,99 @@ def index_paths(
     return report
 
 
-def _index_source(run: _Run, path: Path, previous: SourceState | None, strict: bool) -> None:
-    report = run.report
-    key = source_key(path)
+@dataclass
+class _Prepared:
+    """One file as a reader left it: failed, unchanged (``result`` None; ``sha1`` set when only its time
+    changed), or read."""
+
+    stat: os.stat_result | None = None
+    sha1: str = ""
+    result: ReadResult | None = None
+    failed: Problem | None = None
+
+
+def _prepare(path: Path, previous: SourceState | None) -> _Prepared:
+    """The reading half of indexing a file, which needs no index and so can run in another process."""
     try:
         stat = path.stat()
         if previous and previous.size == stat.st_size and previous.mtime_ns == stat.st_mtime_ns:
-            _count_unchanged(report, previous)
-            return
+            return _Prepared(stat)
         data = path.read_bytes()
     except OSError as error:
-        report.failed.append(Problem(path, None, f"cannot read file: {error.strerror or error}", "unreadable"))
-        return
+        return _Prepared(failed=Problem(path, None, f"cannot read file: {error.strerror or error}", "unreadable"))
     sha1 = hashlib.sha1(data).hexdigest()
     if previous and previous.sha1 == sha1:
-        _count_unchanged(report, previous)
-        run.open()
-        _write_source_record(run, key, SourceState(sha1, stat.st_size, stat.st_mtime_ns, previous.articles,
-                                                   previous.comments))
-        return
+        return _Prepared(stat, sha1)
     try:
-        result = read_file(path, data)
+        return _Prepared(stat, sha1, read_file(path, data))
     except ReadError as error:
-        report.failed.append(error.problem)
+        return _Prepared(stat, sha1, failed=error.problem)
+
+
+def _prepared_in_order(files: list[Path], known: dict[str, SourceState],
+                       procs: int) -> Iterator[tuple[Path, SourceState | None, _Prepared]]:
+    """Each file with its previous state and what a reader made of it, in file order whatever the timing.
+
+    With ``procs`` > 1 the files are read and extracted by that many processes, a few files ahead
+    of the writer. ``files`` may grow while this runs (sources read again to join a thread), and a
+    file whose state changed after it was handed out is read again here.
+    """
+    if procs <= 1:
+        position = 0
+        while position < len(files):
+            path = files[position]
+            position += 1
+            previous = known.get(source_key(path))
+            yield path, previous, _prepare(path, previous)
         return
+    pool = ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("fork"), initializer=_reader_process)
+    ahead: deque[tuple[Path, SourceState | None, Future]] = deque()
+    submitted = 0
+    try:
+        while True:
+            while submitted < len(files) and len(ahead) < procs * _READ_AHEAD:
+                path = files[submitted]
+                previous = known.get(source_key(path))
+                ahead.append((path, previous, pool.submit(_prepare, path, previous)))
+                submitted += 1
+            if not ahead:
+                return
+            path, previous, future = ahead.popleft()
+            prepared = future.result()
+            current = known.get(source_key(path))
+            yield path, current, prepared if current == previous else _prepare(path, current)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _reader_process() -> None:
+    """Reader processes leave Ctrl-C and SIGTERM to the main process, which stops after a commit."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def _index_source(run: _Run, path: Path, previous: SourceState | None, strict: bool, prepared: _Prepared) -> None:
+    """The writing half: the file's documents into the index, replacing its old ones, with its record."""
+    report = run.report
+    key = source_key(path)
+    if prepared.failed is not None:
+        report.failed.append(prepared.failed)
+        return
+    stat = prepared.stat
+    if prepared.result is None and previous is not None:
+        _count_unchanged(report, previous)
+        if prepared.sha1:  # same content, new time: remember the new time
+            run.open()
+            _write_source_record(run, key, SourceState(prepared.sha1, stat.st_size, stat.st_mtime_ns,
+                                                       previous.articles, previous.comments))
+        return
+    result, sha1 = prepared.result, prepared.sha1
     report.files_read += 1
     report.problems.extend(result.problems)
     if strict and any(problem.kind != LEFT_OUT for problem in result.problems):
         report.failed.append(Problem(path, None, "not indexed: --strict and the file has problems", "strict"))
         return
-    joined, rest = run.joiner.join(key, result.documents)
+    joined, rest = run.joiner.join(key, result.documents, replacing=previous is not None)
     documents = joined + _without_duplicates(run, key, rest, path)
     old_ids = _ids_of_source(run, key) if previous else {}
     # A file bigger than a batch is committed in batches of its own (after what is pending, so the files

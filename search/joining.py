@@ -130,14 +130,17 @@ class ThreadJoiner:
     deleted_links: set[str] = field(default_factory=set)  # ... by address key
     to_read_again: list[str] = field(default_factory=list)
 
-    def join(self, key: str, documents: list[Document]) -> tuple[list[Document], list[Document]]:
+    def join(self, key: str, documents: list[Document],
+             replacing: bool = False) -> tuple[list[Document], list[Document]]:
         """Split source ``key``'s documents into those joined here and the rest (for the duplicate check).
 
         Joined: the comments of a thread whose article (or another stand-in for it) is
         already held, now under that article's id, title and link, and an article
         taking a stand-in's place. Written as they are, they are not duplicates.
+        ``replacing``: the source's earlier version is in the index (its articles may have changed).
         """
-        self._follow_changed_articles(key, documents)
+        if replacing:  # the source's earlier version is in the index
+            self._follow_changed_articles(key, documents)
         joined: list[Document] = []
         rest: list[Document] = []
         joins: dict[str, _Held] = {}
@@ -240,9 +243,18 @@ class ThreadJoiner:
     def read_again(self, known: dict[str, Any], files: list[Path], done: int,
                    source_key: Callable[[Path], str]) -> None:
         """Queue the sources to read again (a stand-in taken over, an article changed): forced to be read,
-        after ``files[:done]`` unless they are still to come."""
+        after ``files[:done]`` unless they are still to come.
+
+        A source already read in this run is not read twice: its documents are not committed yet, so
+        they could not be replaced (its comments keep the article's old title until it is next read).
+        """
+        if not self.to_read_again:  # the usual case: no need to list (and resolve) every file still waiting
+            return
+        read = {source_key(path) for path in files[:done]}
         waiting = {source_key(path) for path in files[done:]}
         for key in self.to_read_again:
+            if key in read:
+                continue
             if key in known:
                 known[key] = replace(known[key], size=-1, sha1="")
             if key not in waiting and Path(key).exists():

@@ -5,6 +5,13 @@ phrase (``"river of blood"``), a wildcard (``bolshev*``) and a fuzzy term
 (``stalinsm~1``) go to the unstemmed copies of those fields, so they match the
 words as written, short words and numbers included; a proximity search
 (``"germs stalinism"~5``) stays on the stemmed fields, where it is a "near" search.
+
+Every query stays within a budget (``QueryLimits``): its length, words and
+nesting are checked here, and how many index words its wildcards, fuzzy terms
+and ranges stand for is checked against a searcher (``check_expansion``). A
+fuzzy term keeps its first letter and needs a word long enough for its edits;
+a word may not open with a wildcard, except ``*`` alone, which means every
+document.
 """
 
 from __future__ import annotations
@@ -203,6 +210,13 @@ def check_expansion(searcher: Searcher, parsed: ParsedQuery, limits: QueryLimits
             raise QueryError(f"the wildcards, fuzzy words and ranges of this query stand for more than "
                              f"{limits.max_total_expansion} different words in the index together; use fewer "
                              f"or more precise ones")
+
+
+def parse_within(searcher: Searcher, text: str | ParsedQuery, limits: QueryLimits = DEFAULT_LIMITS) -> ParsedQuery:
+    """``parse`` and ``check_expansion`` together: what every door that runs a typed query should call."""
+    parsed = text if isinstance(text, ParsedQuery) else parse(text, limits)
+    check_expansion(searcher, parsed, limits)
+    return parsed
 
 
 def _shown(leaf: query.Query) -> str:

@@ -118,7 +118,10 @@ def _shingles(words: list[Word]) -> dict[str, list[int]]:
 
 
 def _candidates(searcher: Searcher, shingles: dict[str, list[int]]) -> list[int]:
-    """Document numbers holding any of the passage's shingles as a fingerprint, most shared first."""
+    """Document numbers holding any of the passage's shingles as a fingerprint, most shared first.
+
+    Postings still list documents deleted (replaced) since the last merge: those are left out.
+    """
     reader = searcher.reader()
     shared: dict[int, int] = {}
     for term in {shingle_hash(shingle.split(" ")) for shingle in shingles}:
@@ -126,6 +129,8 @@ def _candidates(searcher: Searcher, shingles: dict[str, list[int]]) -> list[int]
             continue
         for docnum in searcher.postings("quotes", term).all_ids():
             shared[docnum] = shared.get(docnum, 0) + 1
+    if reader.has_deletions():
+        shared = {docnum: count for docnum, count in shared.items() if not reader.is_deleted(docnum)}
     return sorted(shared, key=lambda docnum: (-shared[docnum], docnum))
 
 

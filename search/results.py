@@ -28,6 +28,7 @@ from search.query import (
     author_query,
     check_expansion,
     parse,
+    parse_within,
     suggest,
 )
 from search.schema import EXACT_FIELD, NO_AUTHOR, SOURCE_KIND, author_key, stored_document
@@ -44,6 +45,8 @@ COMMENTS_PER_GROUP = 20
 # A spelling suggestion is looked for only when a query finds at most this many documents.
 SUGGEST_BELOW = 5
 _NOT_DOCUMENTS = wq.Term("kind", SOURCE_KIND)
+# The sortable fields a search reads for every match (see ``_column``).
+_COLUMNS = ("article_id", "kind", "year", "date", "author_name")
 _ALL_DATES = wq.TermRange("date", "y0000", "y9999")
 
 
@@ -186,12 +189,12 @@ def search(
     """One page of ``pagelen`` article groups for a query, in one pass over the matches.
 
     Raises QueryError for a query that cannot be understood or is over the budget
-    of ``limits``; running out of the budget's time gives a partial page instead.
+    of ``limits``; running out of the budget's time while collecting matches gives
+    a partial page instead.
     """
     started = time.perf_counter()
-    parsed = text if isinstance(text, ParsedQuery) else parse(text, limits)
-    check_expansion(searcher, parsed, limits)
-    found = _collect(searcher, parsed.query, sort, filters, facets, started + limits.seconds)
+    parsed = parse_within(searcher, text, limits)
+    found = _collect(searcher, parsed.query, sort, filters, facets, limits.seconds)
     ranked_groups = found.ranked_groups()
     pages = max(1, -(-len(ranked_groups) // pagelen))
     page = min(max(page, 1), pages)
@@ -245,9 +248,7 @@ class _Collected(collectors.Collector):
         self._settle()
         super().set_subsearcher(subsearcher, offset)
         reader = subsearcher.reader()
-        self._columns = {name: _column(reader, name) for name in ("article_id", "kind", "year", "date")}
-        if self.facets:
-            self._columns["author_name"] = _column(reader, "author_name")
+        self._columns = {name: _column(reader, name) for name in _COLUMNS}
 
     def matches(self) -> Iterator[int]:
         if not self.scored:
@@ -360,7 +361,12 @@ def facet_counts(searcher: Searcher, docnums: Iterable[int]) -> dict[str, list[F
 
 
 def _collect(searcher: Searcher, query: wq.Query, sort: Sort, filters: Filters, facets: bool,
-             deadline: float) -> _Collected:
+             seconds: float) -> _Collected:
+    """Run the query, giving collection ``seconds``; reading new segments' columns does not count against them."""
+    for leaf, _ in searcher.leaf_searchers():
+        for fieldname in _COLUMNS:
+            _column(leaf.reader(), fieldname)
+    deadline = time.perf_counter() + seconds
     collected = _Collected(sort, sort == "relevance" and not isinstance(query, wq.Every), facets, deadline)
     outer = collectors.FilterCollector(collected, allow=filters.query(), restrict=_NOT_DOCUMENTS)
     try:
@@ -387,8 +393,9 @@ def _column(reader: Any, fieldname: str) -> list[Any]:
             return [decode(value) for value in values]
         if fieldname in ("year", "date"):
             return [0] * count
-        stored = "author" if fieldname == "author_name" else fieldname
-        return [segment_reader.stored_fields(docnum).get(stored) or NO_AUTHOR for docnum in range(count)]
+        if fieldname == "author_name":
+            return [segment_reader.stored_fields(docnum).get("author") or NO_AUTHOR for docnum in range(count)]
+        return [segment_reader.stored_fields(docnum).get(fieldname) for docnum in range(count)]
 
     return SEGMENT_CACHE.get(reader, f"column:{fieldname}", build)
 
@@ -635,8 +642,7 @@ def thread_highlights(searcher: Searcher, text: str | ParsedQuery, article_id: s
 
     A thread page shows whole bodies, which a snippet's window would cut; raises QueryError like ``search``.
     """
-    parsed = text if isinstance(text, ParsedQuery) else parse(text, limits)
-    check_expansion(searcher, parsed, limits)
+    parsed = parse_within(searcher, text, limits)
     results = searcher.search(parsed.query, limit=None, mask=_NOT_DOCUMENTS, filter=wq.Term("article_id", article_id))
     phrases = _phrases(parsed.query)
     occurrences = _occurrences(searcher, parsed.query, (result.docnum for result in results))

@@ -172,7 +172,7 @@ def passage_terms(searcher: Searcher, text: str, exclude: str | None = None) -> 
     most = documents * MAX_DOC_SHARE if documents >= MIN_DOCS_FOR_SHARE else documents
     least = 2 if sum(counts.values()) >= LONG_PASSAGE_WORDS else 1
     candidates = [(term, count) for term, count in counts.items() if count >= least] or list(counts.items())
-    terms = []
+    terms: list[tuple[float, str, int]] = []
     for term, count in candidates:
         frequency = reader.doc_frequency("body", term) or reader.doc_frequency("title", term)
         if frequency - own < 1 or frequency > most:
@@ -180,7 +180,8 @@ def passage_terms(searcher: Searcher, text: str, exclude: str | None = None) -> 
         idf = math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
         terms.append((count * idf, term, count))
     terms.sort(key=lambda item: (-item[0], item[1]))
-    return [PassageTerm(term, _usual_form(text, places[term]), count, weight) for weight, term, count in terms[:MAX_TERMS]]
+    return [PassageTerm(term, _usual_form(text, places[term]), count, weight)
+            for weight, term, count in terms[:MAX_TERMS]]
 
 
 def _usual_form(text: str, places: list[tuple[int, int, int]]) -> str:

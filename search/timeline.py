@@ -23,6 +23,7 @@ from search.date_echo import day_words, span_words
 from search.query import ParsedQuery, parse
 from search.results import Filters
 from search.schema import SOURCE_KIND
+from search.store import SEGMENT_CACHE
 
 Granularity = Literal["year", "month", "day"]
 MAX_DAYS = 62  # a span of up to about two months is shown day by day
@@ -154,19 +155,29 @@ class _DayFacet(sorting.FacetType):
 
 
 class _DayCategorizer(sorting.Categorizer):
+    """Reads each segment's days once (a list of date ordinals, None where undated), cached per segment."""
+
     def __init__(self, global_searcher: Searcher) -> None:
-        field = global_searcher.schema["date"]
-        self._epoch = field.to_column_value(datetime(1, 1, 1))  # the column value of day 1
-        self._last_day = date.max.toordinal()
-        self._column: Any = None
+        self._days: list[int | None] = []
 
     def set_searcher(self, segment_searcher: Searcher, docoffset: int) -> None:
-        self._column = segment_searcher.reader().column_reader("date", translate=False)
+        self._days = SEGMENT_CACHE.get(segment_searcher.reader(), "timeline:days", _segment_days)
 
     def key_for(self, matcher: Any, segment_docnum: int) -> int | None:
-        ordinal = (self._column[segment_docnum] - self._epoch) // _MICROSECONDS_PER_DAY + 1
-        return ordinal if 1 <= ordinal <= self._last_day else None
+        return self._days[segment_docnum]
 
+
+def _segment_days(reader: Any) -> list[int | None]:
+    """Each document's day (date ordinal) from the date column; None for an undated one."""
+    if not reader.has_column("date"):
+        return [None] * reader.doc_count_all()
+    epoch = reader.schema["date"].to_column_value(datetime(1, 1, 1))  # the column value of day 1
+    last = date.max.toordinal()
+    days: list[int | None] = []
+    for value in reader.column_reader("date", translate=False):
+        ordinal = (value - epoch) // _MICROSECONDS_PER_DAY + 1
+        days.append(ordinal if 1 <= ordinal <= last else None)
+    return days
 
 def timeline_json(found: Timeline) -> dict[str, Any]:
     """A timeline as JSON-ready data, for the API: the periods with their query clauses, and the undated count."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from whoosh import index as whoosh_index
 from search.cli import main
 from search.documents import article_id
 from search.indexer import HOLDER_FILE, IndexLocked, index_paths, locked_writer, remove
-from search.inspect import check, stats
+from search.inspect import check
 from search.readers.dates import parse_date
 from search.results import search
 from search.schema import SOURCE_KIND
@@ -449,29 +450,6 @@ def test_a_big_file_is_committed_in_batches(index_dir: Path, write_archive: Writ
 
 # Counting live documents, dates with offsets ----------------------------------------------------------------------
 
-def test_stats_count_live_documents_after_an_edit_and_a_removal(indexed: Path, archive: Path,
-                                                               write_archive: WriteArchive) -> None:
-    edited = dict(STATE, body="On the withering away of the state, revised.")
-    write_archive("classics.jsonl", [REFORM, edited])
-    index_paths(indexed, [archive])
-    remove(indexed, STRIKE_ID)
-    figures = stats(indexed)
-    assert figures.documents == {"article": 2, "comment": 1} and figures.sources == 2
-    assert figures.authors == 3  # Luxemburg, Lenin and Martov (his comment); Kautsky and Pannekoek went with STRIKE
-    assert check(indexed) == []
-
-
-def test_check_catches_counts_that_disagree_with_live_documents(indexed: Path) -> None:
-    with open_index(indexed).searcher() as searcher:
-        record = searcher.document(id=f"{SOURCE_KIND}:{(indexed.parent / 'archive' / 'strike.jsonl').resolve()}")
-    writer = whoosh_index.open_dir(str(indexed)).writer()
-    state = dict(record["source_state"], comments=5)
-    writer.update_document(id=record["id"], kind=SOURCE_KIND, source=record["source"], source_state=state)
-    writer.commit()
-    problems = check(indexed)
-    assert "comments disagree: 3 found by search, 3 stored, 6 in the source records" in problems
-
-
 def test_dates_keep_their_offset_and_compare_in_utc(index_dir: Path, write_archive: WriteArchive) -> None:
     write_archive("tz.jsonl", [
         article("Late in Berlin", "A", "2012-01-01T00:30:00+01:00", "Written just after midnight in Berlin."),
@@ -493,3 +471,16 @@ def test_undated_documents_are_stored_without_a_date(index_dir: Path, write_arch
     index_paths(index_dir, [index_dir.parent / "archive"])
     (doc_id,) = hit_ids(index_dir, "pamphlet")
     assert "date" not in stored(index_dir, doc_id) and hit_ids(index_dir, "pamphlet date:<2100") == set()
+
+
+def test_reading_in_parallel_gives_what_one_process_gives(tmp_path: Path) -> None:
+    """Files are read by --procs processes but written in file order: same ids, duplicates and problems."""
+    folder = tmp_path / "mixed"
+    shutil.copytree(CORPORA / "socialist-worker-us", folder / "sw")
+    shutil.copytree(CORPORA / "idebate-debatabase" / "greece", folder / "greece")
+    shutil.copytree(CORPORA / "socialist-worker-same-title", folder / "same-title")
+    serial = index_paths(tmp_path / "one", [folder], procs=1)
+    parallel = index_paths(tmp_path / "two", [folder], procs=2)
+    assert contents(tmp_path / "two") == contents(tmp_path / "one")
+    assert [str(p) for p in parallel.problems] == [str(p) for p in serial.problems]
+    assert parallel.added == serial.added and parallel.not_essays == serial.not_essays == 2

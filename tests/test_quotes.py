@@ -92,6 +92,15 @@ def test_a_document_is_traced_with_itself_marked(searcher) -> None:
                                                                       "Dana Critic"}
 
 
+def test_a_replaced_document_is_found_once(index_dir: Path, write_archive: Callable) -> None:
+    changed = [dict(record) for record in RECORDS]
+    changed[1] = {**changed[1], "body": changed[1]["body"] + " A line added later."}
+    index_paths(index_dir, [write_archive("quotes.jsonl", changed)])
+    report = trace_text(IndexHandle(index_dir).searcher(), PASSAGE)
+    assert [item.document.author for item in report.appearances].count("Ada Reader") == 1
+    assert any(item.document.body.endswith("added later.") for item in report.appearances)
+
+
 @pytest.fixture
 def client(index_dir: Path):
     return create_app({"INDEX_DIR": str(index_dir), "TESTING": True}).test_client()

@@ -100,3 +100,18 @@ def test_an_export_with_no_posts_is_a_read_error(tmp_path):
     empty.write_text('<?xml version="1.0"?><disqus xmlns="http://disqus.com"></disqus>', encoding="utf-8")
     with pytest.raises(ReadError, match="holds no posts"):
         read_file(empty)
+
+
+def test_posts_find_their_thread_wherever_it_is_declared_and_unknown_threads_are_reported(tmp_path):
+    path = tmp_path / "comments.xml"
+    path.write_text(
+        '<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">'
+        '<post dsq:id="1"><message>Before its thread</message><createdAt>2020-01-01T00:00:00Z</createdAt>'
+        '<author><name>Ada</name></author><thread dsq:id="7"/></post>'
+        '<post dsq:id="2"><message>Nowhere</message><author><name>Bo</name></author><thread dsq:id="8"/></post>'
+        '<thread dsq:id="7"><link>https://example.org/a/</link><title>A</title></thread></disqus>',
+        encoding="utf-8")
+    result = read_file(path)
+    assert [(document.kind, document.body) for document in result.documents] == [
+        ("article", ""), ("comment", "Before its thread")]
+    assert any("naming thread 8, which the export does not hold: 1" in problem.reason for problem in result.problems)

@@ -13,7 +13,7 @@ import pytest
 from search.indexer import index_paths
 from search.query import QueryLimits
 from search.results import SearchPage, search
-from search.store import IndexHandle
+from search.store import IndexHandle, open_index
 from tests.conftest import article
 from web import create_app
 
@@ -178,3 +178,19 @@ def test_searches_during_a_reindex_never_fail_nor_go_backwards(tmp_path: Path) -
     for seen in totals.values():
         assert seen == sorted(seen), "a total went backwards"
     assert search(handle.searcher(), "strike").articles == 4 * 30
+
+
+def test_a_searcher_still_reads_its_commit_after_a_merge_deleted_its_files(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for part in range(2):
+        path = archive / f"part{part}.jsonl"
+        path.write_text("".join(json.dumps(record) + "\n" for record in records(10, part)))
+        index_paths(tmp_path / "index", [path])
+    before = set((tmp_path / "index").iterdir())
+    searcher = IndexHandle(tmp_path / "index").searcher()  # opened, not used yet
+    open_index(tmp_path / "index").optimize()  # one merged segment; the old segments' files are deleted
+    assert before - set((tmp_path / "index").iterdir()), "the merge should have removed the old files"
+    fresh = IndexHandle(tmp_path / "index").searcher()
+    assert run(searcher, "strike", "newest") == run(fresh, "strike", "newest")
+    assert [hit.document.title for hit in search(searcher, "strike", limits=UNHURRIED).hits]

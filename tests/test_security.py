@@ -136,7 +136,8 @@ def fuzz_query(rng: random.Random) -> str:
 def fuzz_params(rng: random.Random) -> list[tuple[str, str]]:
     pairs = [("q", fuzz_query(rng))]
     for name, values, chance in (("page", PAGES, 0.3), ("sort", SORTS, 0.3), ("limit", LIMITS, 0.2),
-                                 ("year", YEARS, 0.2), ("kind", KINDS, 0.15), ("author", WORDS + XSS, 0.15)):
+                                 ("year", YEARS, 0.2), ("kind", KINDS, 0.15),
+                                 ("author", WORDS + XSS + STRANGE, 0.15)):
         for _ in range(rng.choice([1, 1, 1, 2, 3]) if rng.random() < chance else 0):  # repeated parameters too
             pairs.append((name, rng.choice(values)))
     if rng.random() < 0.05:
@@ -195,6 +196,18 @@ def test_hostile_parameters_get_an_answer_not_a_server_error(client: FlaskClient
             assert response.mimetype == "application/json"
             if response.status_code >= 400:
                 assert response.get_json()["error"]
+
+
+@pytest.mark.parametrize("doc_id", ["%00", "%ED%A0%80", "a" * 10_000, "..%2F..%2Fetc%2Fpasswd", "%3Cscript%3E",
+                                    "the-real-serge-cf814c56%00", "*", "the-real-serge-cf814c56.c%25", "%E2%80%AE"])
+def test_odd_document_ids_are_not_found_not_a_server_error(client: FlaskClient, doc_id: str) -> None:
+    for path in (f"/doc/{doc_id}", f"/api/doc/{doc_id}", f"/doc/{doc_id}?q=strike"):
+        response = client.get(path)
+        assert response.status_code == 404, (path[:80], response.status_code)
+        if path.startswith("/api/"):
+            assert response.mimetype == "application/json"  # with nosniff: never read as HTML
+        else:
+            assert_inert(response.get_data(as_text=True), path[:80])
 
 
 def test_a_bad_query_is_a_400_with_a_message_on_the_page_and_in_the_api(client: FlaskClient) -> None:
@@ -326,6 +339,15 @@ def test_the_back_link_ignores_external_and_a_forged_host(client: FlaskClient) -
     assert "evil.example" not in page and "javascript" not in page
 
 
+def test_with_a_server_name_absolute_links_ignore_a_forged_host(fuzz_index: Path) -> None:
+    """The Atom feed's links are absolute: SECURITY.md says to set SERVER_NAME, and then Host plays no part."""
+    client = app_for(fuzz_index, SERVER_NAME="archive.example.org", PREFERRED_URL_SCHEME="https").test_client()
+    feed = client.get("/search.atom?q=strike", headers={"Host": "evil.example"})
+    assert feed.status_code == 200
+    assert "https://archive.example.org/search" in feed.get_data(as_text=True)
+    assert "evil.example" not in feed.get_data(as_text=True)
+
+
 def test_a_javascript_url_in_a_document_is_never_a_link(client: FlaskClient) -> None:
     article_id = _hostile_article_id(client)
     page = client.get(f"/doc/{article_id}").get_data(as_text=True)
@@ -402,6 +424,16 @@ def test_xss_payloads_in_documents_stay_inert_on_every_page(client: FlaskClient)
         response = client.get(url)
         assert response.status_code == 200, url
         assert_inert(response.get_data(as_text=True), url)
+    # The other pages that show documents: author pages, passage search, quotations (found by their links).
+    linked = {html.unescape(href) for url in urls for href in _attributes(client.get(url).get_data(as_text=True),
+                                                                          "href")
+              if href.startswith(("/author/", "/similar", "/quotes"))}
+    linked |= {f"/similar?doc={article_id}", f"/similar?text={XSS[0]}+strike", f"/quotes?text={XSS[1]}"}
+    for url in sorted(linked):
+        response = client.get(url)
+        assert response.status_code < 500, url
+        assert_inert(response.get_data(as_text=True), url)
+    assert any(url.startswith("/author/Mallory") for url in linked), "the hostile author's page is checked"
     page = client.get("/search?q=author:mallory").get_data(as_text=True)
     assert "Mallory &#39;&gt;&lt;svg/onload=alert(1)&gt;" in page, "the payload is shown as text"
 
@@ -478,3 +510,47 @@ def test_the_hidden_source_field_cannot_be_probed(client: FlaskClient, fuzz_inde
     response = get(client, "/api/search", [("q", query)])
     assert response.status_code == 400 or response.get_json()["total"] == 0, response.get_json()
     assert str(fuzz_index.parent) not in response.get_data(as_text=True)
+
+
+# --- issue 14's table through the page and the API ------------------------------------------------------------------
+
+PATHOLOGICAL = ["*", "?*", "*a*", "a~2 b~2 c~2 d~2 e~2 f~2 g~2 h~2 i~2 j~2",
+                "abortion~2 government~2 religion~2 freedom~2 country~2",
+                " OR ".join(["the", "and", "people", "would", "government", "right", "think", "because"] * 24)]
+
+
+@pytest.fixture(scope="module")
+def vocabulary_client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+    """1,000 documents over 3,000 made-up words and common ones: a wildcard or fuzzy term stands for hundreds."""
+    from tests.test_budget import COMMON, made_up_words
+
+    rng = random.Random(9)
+    vocabulary = made_up_words(rng, 3000)
+
+    def text(words: int) -> str:
+        return " ".join(rng.choice(COMMON) if rng.random() < 0.4 else rng.choice(vocabulary) for _ in range(words))
+
+    records = [article(f"Essay {number} on {rng.choice(vocabulary)}", f"Author{number % 30}",
+                       f"{2000 + number % 10}-0{1 + number % 9}-1{number % 10}", text(120),
+                       [{"author": f"Reader{reply}", "date": f"{2000 + number % 10}-11-0{1 + reply}", "body": text(40)}
+                        for reply in range(3)])
+               for number in range(250)]
+    folder = tmp_path_factory.mktemp("vocabulary")
+    (folder / "generated.jsonl").write_text("".join(_json_line(record) for record in records), encoding="utf-8")
+    index_paths(folder / "index", [folder / "generated.jsonl"])
+    return create_app({"INDEX_DIR": str(folder / "index")}).test_client()
+
+
+@pytest.mark.parametrize("query", PATHOLOGICAL)
+@pytest.mark.parametrize("sort", ["relevance", "newest"])
+def test_pathological_queries_answer_within_the_budget_on_the_page_and_in_the_api(vocabulary_client: FlaskClient,
+                                                                                   query: str, sort: str) -> None:
+    for path in ("/search", "/api/search"):
+        started = time.perf_counter()
+        response = get(vocabulary_client, path, [("q", query), ("sort", sort)])
+        assert time.perf_counter() - started < BUDGET_SECONDS, (path, query)
+        assert response.status_code in (200, 400), (path, query, response.status_code)
+        if path == "/api/search" and response.status_code == 400:
+            assert len(response.get_json()["error"]) > 20, "a sentence a reader understands"
+        if path == "/search" and response.status_code == 400:
+            assert "That search could not be run" in response.get_data(as_text=True)

@@ -105,8 +105,8 @@ def _file_posts(path: Path, threads: dict[str, _Thread], posts: list[tuple[str, 
         post.kept = left is None
         thread.posts.append(post)
     for thread_id, count in unknown.items():
-        problems.append(Problem(path, None, f"{count} posts name thread {thread_id}, which the export does not "
-                                            "hold; left out", "reply link"))
+        problems.append(Problem(path, None, f"posts left out for naming thread {thread_id}, which the export does "
+                                            f"not hold: {count}", "reply link"))
     return left_out
 
 

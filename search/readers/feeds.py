@@ -13,8 +13,6 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-import feedparser
-
 from search.documents import Document
 from search.joining import link_article_id
 from search.readers.base import Problem, ReadError, ReadResult, build_thread
@@ -23,6 +21,8 @@ from search.readers.markup import html_to_text, refuse_doctype
 
 
 def read_feed(path: Path, text: str) -> ReadResult:
+    import feedparser  # here, not at the top: it takes longer to import than most feeds take to read
+
     refuse_doctype(path, text)
     # A stream, never a string: feedparser fetches a string that looks like a URL.
     parsed = feedparser.parse(io.BytesIO(text.encode("utf-8")), response_headers={"content-type": "application/xml;"
