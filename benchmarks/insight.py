@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,7 +38,7 @@ from search.quotes import trace_document, trace_text  # noqa: E402
 from search.results import search  # noqa: E402
 from search.schema import QUOTE_MIN_RUN, quote_words  # noqa: E402
 from search.store import IndexHandle  # noqa: E402
-from search.timeline import search_timeline  # noqa: E402
+from search.timeline import page_timeline, search_timeline  # noqa: E402
 from web import create_app  # noqa: E402
 
 WORK = Path("/tmp/essays-insight-bench")
@@ -45,16 +46,16 @@ RESULTS = ROOT / "benchmarks" / "results" / "insight.md"
 CORPUS = "iac-4forums-politics"
 
 
-def build(data: Path, target: Path, fingerprints: bool) -> tuple[float, float]:
-    """(seconds, MB on disk) of one build with one writer, fingerprints on or left empty."""
+def build(data: Path, target: Path, fingerprints: bool, procs: int = 1) -> tuple[float, float]:
+    """(seconds, MB on disk) of one build with ``procs`` writers, fingerprints on or left empty."""
     shutil.rmtree(target, ignore_errors=True)
     patch = mock.patch.object(schema_module, "quote_fingerprints", return_value=set()) if not fingerprints else None
     started = time.perf_counter()
     if patch:
         with patch:
-            index_paths(target, [data], procs=1)
+            index_paths(target, [data], procs=procs)
     else:
-        index_paths(target, [data], procs=1)
+        index_paths(target, [data], procs=procs)
     return time.perf_counter() - started, disk_mb(target)
 
 
@@ -105,16 +106,20 @@ class Rows(list):
         print(row, flush=True)
 
 
-def time_size(size: int, per_kind: int, rows: list[str]) -> None:
-    dataset = prepare(CORPUS, size, 500, WORK)
+def time_size(size: int, per_kind: int, rows: list[str], procs: int, reuse: bool) -> None:
     target = WORK / f"index-{size}"
-    seconds, megabytes = build(dataset.data, target, fingerprints=True)
-    rows.append(f"| {size:,} | build with fingerprints, one writer | {seconds:.0f} s, {size / seconds:.0f} docs/s, "
-                f"{megabytes:,.1f} MB | |")
-    documents = documents_of(dataset.data)
+    data = WORK / CORPUS / str(size) / "data"
+    if reuse and target.exists() and data.exists():
+        rows.append(f"| {size:,} | (index of an earlier run reused) | {disk_mb(target):,.1f} MB | |")
+    else:
+        data = prepare(CORPUS, size, 500, WORK).data
+        seconds, megabytes = build(data, target, fingerprints=True, procs=procs)
+        rows.append(f"| {size:,} | build with fingerprints, {procs} writer(s) | {seconds:.0f} s, "
+                    f"{size / seconds:.0f} docs/s, {megabytes:,.1f} MB | |")
+    documents = documents_of(data)
     alone = fingerprints_alone(documents, WORK / f"fingerprints-{size}")
     rows.append(f"| {size:,} | the quotes field alone (an index of it only, one writer) | {alone[0]:.0f} s, "
-                f"{alone[1]:,.1f} MB | {alone[1] / megabytes * 100:.0f}% of the full index |")
+                f"{alone[1]:,.1f} MB | {alone[1] / disk_mb(target) * 100:.0f}% of the full index |")
     rng = random.Random(12)
     queries = [query.whoosh() for query in make_queries(documents, per_kind) if query.kind == "full page"]
     handle = IndexHandle(target)
@@ -124,15 +129,18 @@ def time_size(size: int, per_kind: int, rows: list[str]) -> None:
         return search(searcher, text).total
 
     def page_and_timeline(text: str) -> int:
-        return search(searcher, text).total + search_timeline(searcher, text).total
+        found = search(searcher, text)
+        return found.total + page_timeline(found).total
 
     p50, p95 = latency(page, queries)
     rows.append(f"| {size:,} | results page, core (search + facets + spelling), {len(queries)} queries "
                 f"| p50 {p50:.1f} ms | p95 {p95:.1f} ms |")
     p50, p95 = latency(page_and_timeline, queries)
-    rows.append(f"| {size:,} | results page with timeline, core | p50 {p50:.1f} ms | p95 {p95:.1f} ms |")
+    rows.append(f"| {size:,} | results page with its timeline (from the same pass), core | p50 {p50:.1f} ms "
+                f"| p95 {p95:.1f} ms |")
     p50, p95 = latency(lambda text: search_timeline(searcher, text), queries)
-    rows.append(f"| {size:,} | timeline alone | p50 {p50:.1f} ms | p95 {p95:.1f} ms |")
+    rows.append(f"| {size:,} | timeline in a pass of its own (essays timeline, author pages) | p50 {p50:.1f} ms "
+                f"| p95 {p95:.1f} ms |")
 
     client = create_app({"INDEX_DIR": str(target), "TESTING": True}).test_client()
     p50, p95 = latency(lambda text: client.get("/search", query_string={"q": text}).status_code, queries)
@@ -145,7 +153,7 @@ def time_size(size: int, per_kind: int, rows: list[str]) -> None:
     busiest = by_author.most_common(1)[0]
     rows.append(f"| {size:,} | author profile, core ({len(authors)} authors: the 20 busiest, up to "
                 f"{busiest[1]:,} documents, and 80 at random) | p50 {p50:.1f} ms | p95 {p95:.1f} ms |")
-    p50, p95 = latency(lambda name: client.get(f"/author/{name}").status_code, authors)
+    p50, p95 = latency(lambda name: client.get(f"/author/{quote(name, safe='')}").status_code, authors)
     rows.append(f"| {size:,} | author page, rendered | p50 {p50:.1f} ms | p95 {p95:.1f} ms |")
 
     texts = passages(documents, per_kind, 30, rng)
@@ -165,6 +173,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--cost-size", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--procs", type=int, default=1, help="Writer processes for the timed builds.")
+    parser.add_argument("--reuse", action="store_true", help="Time an index an earlier run left, if there is one.")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     rows = Rows(["| documents | measure | figure | |", "|---:|---|---:|---:|"])
@@ -179,7 +189,7 @@ def main() -> None:
         shutil.rmtree(WORK / "cost-without", ignore_errors=True)
         shutil.rmtree(WORK / "cost-with", ignore_errors=True)
     for size in (int(size) for size in args.sizes.split(",") if size):
-        time_size(size, args.queries, rows)
+        time_size(size, args.queries, rows, args.procs, args.reuse)
     report = ["# Issue 12 (timelines, authors, quotations): costs and timings", "",
               f"`benchmarks/insight.py`, corpus {CORPUS}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
               "on the project's shared 2-core machine (other work running: single runs are noisy).", "", *rows, ""]

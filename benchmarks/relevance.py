@@ -66,6 +66,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 SETS = ("idebate", "counter", "federalist", "marxists", "sotu", "un", "iac")
 _WORD = re.compile(r"\w+")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "default": {},
@@ -104,9 +105,18 @@ class EvalSet:
 
 
 def _paragraphs(text: str) -> list[str]:
+    """Paragraphs at blank lines, else at line ends, else (a speech saved as one line) runs of ~200 words."""
     parts = [part.strip() for part in _PARAGRAPH.split(text)]
     if len(parts) < 3:
         parts = [part.strip() for part in text.split("\n")]
+    if len(parts) < 3:
+        parts, run = [], []
+        for sentence in _SENTENCE.split(text):
+            run.append(sentence)
+            if sum(len(piece.split()) for piece in run) >= 200:
+                parts.append(" ".join(run))
+                run = []
+        parts.append(" ".join(run))
     return [part for part in parts if part]
 
 

@@ -542,8 +542,8 @@ def quotes_command(doc_id: str | None, index_dir: Path, text: str | None) -> Non
 @click.argument("doc_id", required=False)
 @index_option
 @click.option("--text", help="A passage to find documents like ('-' reads it from stdin).")
-@click.option("--file", "passage_file", type=click.File("r", encoding="utf-8"),
-              help="Read the passage from this file ('-': stdin).")
+@click.option("--file", "passage_file", type=click.File("r", encoding="utf-8", errors="replace"),
+              help="Read the passage from this file ('-': stdin); bytes that are not UTF-8 are replaced.")
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="How many documents.")
 @click.option("--kind", type=click.Choice(KINDS), help="Only articles or only comments.")
 @click.option("--author", "authors", multiple=True, help="Only this author (repeatable: any of them).")

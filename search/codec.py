@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import zlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import repeat
 from multiprocessing import Queue, cpu_count
 from pickle import dumps, load
 from typing import Any
@@ -29,7 +30,7 @@ from whoosh.index import FileIndex
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
-from whoosh.writing import SegmentWriter
+from whoosh.writing import IndexingError, SegmentWriter
 
 BLOCK_LIMIT = 128  # postings per block, as W3Codec writes them
 COMPRESSION = 3  # zlib level, as W3Codec writes it
@@ -112,32 +113,46 @@ class BatchFieldWriter(W3FieldWriter):
 class FieldPostings:
     """One field's postings of one segment, in arrival order: flat arrays, one slot per posting."""
 
-    __slots__ = ("term_numbers", "terms", "docs", "weights", "value_ends", "values", "fixed_size")
+    __slots__ = ("term_numbers", "terms", "docs", "weights", "value_lengths", "values", "fixed_size")
 
     def __init__(self, fixed_size: int | None) -> None:
         self.terms: dict[bytes, int] = {}
         self.term_numbers = array("I")
         self.docs = array("I")
         self.weights = array("f")
-        self.value_ends = array("Q")
+        self.value_lengths = array("I")
         self.values = bytearray()
         self.fixed_size = fixed_size
 
     def add(self, term: bytes, docnum: int, weight: float, value: bytes | None) -> None:
-        terms = self.terms
-        number = terms.get(term)
-        if number is None:
-            number = terms[term] = len(terms)
-        self.term_numbers.append(number)
-        self.docs.append(docnum)
-        self.weights.append(weight)
-        if value:
-            self.values += value
-        self.value_ends.append(len(self.values))
+        """One posting (merging); new documents come through ``add_document``."""
+        self.add_document(docnum, [(term, 0, weight, value)], 1.0)
+
+    def add_document(self, docnum: int, postings: Iterable[tuple[bytes, int, float, bytes | None]],
+                     boost: float) -> int:
+        """A document's (term, frequency, weight, value) postings in this field; returns the field's length.
+
+        Whole columns at a time (``zip``, ``extend``) rather than four appends per posting.
+        """
+        postings = tuple(postings)
+        if not postings:
+            return 0
+        terms, frequencies, weights, values = zip(*postings, strict=True)
+        known = self.terms
+        setdefault = known.setdefault
+        self.term_numbers.extend([setdefault(term, len(known)) for term in terms])
+        self.docs.extend(repeat(docnum, len(terms)))
+        self.weights.extend(weights if boost == 1.0 else [weight * boost for weight in weights])
+        if self.fixed_size == 0:
+            self.value_lengths.extend(repeat(0, len(terms)))
+        else:
+            self.value_lengths.extend(map(len, values))
+            self.values += b"".join(values)
+        return sum(frequencies)
 
     def nbytes(self) -> int:
         """Roughly what these arrays hold in memory."""
-        return 24 * len(self.docs) + len(self.values) + 80 * len(self.terms)
+        return 16 * len(self.docs) + len(self.values) + 80 * len(self.terms)
 
     def sorted_terms(self, length_bytes: bytearray) -> Iterator[tuple[bytes, list[bytes], bytes]]:
         """Each term in byte order with its encoded blocks and its term info (without the extent).
@@ -155,7 +170,7 @@ class FieldPostings:
         del rank, ranks
         docs = np.frombuffer(self.docs, dtype=np.uint32)[order]
         weights = np.frombuffer(self.weights, dtype=np.float32)[order]
-        ends = np.frombuffer(self.value_ends, dtype=np.uint64)
+        ends = np.cumsum(np.frombuffer(self.value_lengths, dtype=np.uint32), dtype=np.uint64)
         starts = np.concatenate((np.zeros(1, dtype=np.uint64), ends[:-1]))[order]
         ends = ends[order]
         del order
@@ -281,10 +296,7 @@ class BatchSegmentWriter(SegmentWriter):
                 length = 0
                 if field.indexed:
                     fieldboost = self._field_boost(fields, fieldname, docboost)
-                    add = self._field_postings(fieldname).add
-                    for term, frequency, weight, encoded in field.index(value):
-                        add(term, docnum, weight * fieldboost, encoded)
-                        length += frequency
+                    length = self._field_postings(fieldname).add_document(docnum, field.index(value), fieldboost)
                     if not field.scorable:
                         length = 0
                 stored = fields.get(f"_stored_{fieldname}", value)
@@ -409,6 +421,9 @@ class BatchMpWriter(MpWriter, BatchSegmentWriter):
         finalsegments = self._merge_segments(mergetype, optimize, merge)
         for task in self.tasks:
             task.join()
+        failed = [task.exitcode for task in self.tasks if task.exitcode]
+        if failed:  # Whoosh's own writer would commit without that process's documents
+            raise IndexingError(f"{len(failed)} writer process(es) failed (exit codes {failed}); nothing committed")
         for _ in self.tasks:
             _, _, segments = self.resultqueue.get(timeout=60)
             finalsegments += segments

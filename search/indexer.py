@@ -525,6 +525,7 @@ def _without_duplicates(run: _Run, key: str, documents: list[Document], path: Pa
     """
     kept: list[Document] = []
     here: dict[str, Document] = {}  # fingerprint -> the article of this file that has it
+    ids_here: set[str] = set()
     for thread in _threads(documents):
         article = thread[0]
         prints = fingerprints(article)
@@ -536,11 +537,12 @@ def _without_duplicates(run: _Run, key: str, documents: list[Document], path: Pa
             run.report.problems.append(Problem(path, None, f"duplicate article {article.title!r}: the same text is "
                                                            f"already indexed {where}; skipped", "duplicate"))
             continue
-        if _id_taken(run, key, article.id):
-            thread = rebase_thread(thread, _free_id(run, key, article.id))
+        if _id_taken(run, key, article.id, ids_here):
+            thread = rebase_thread(thread, _free_id(run, key, article.id, ids_here))
         for fingerprint in prints:
             here[fingerprint] = thread[0]
             run.claimed_prints[fingerprint] = key
+        ids_here.add(thread[0].id)
         run.claimed[thread[0].id] = key
         kept.extend(thread)
     return kept
@@ -558,17 +560,17 @@ def _threads(documents: list[Document]) -> Iterator[list[Document]]:
         yield thread
 
 
-def _id_taken(run: _Run, key: str, doc_id: str) -> bool:
-    """Held by another source, or already by another article of this file in this run."""
-    if doc_id in run.claimed:
+def _id_taken(run: _Run, key: str, doc_id: str, ids_here: set[str]) -> bool:
+    """Held by another article of this file, or by another source (a file read again keeps its own ids)."""
+    if doc_id in ids_here:
         return True
     owner = run.owner_of(doc_id)
     return owner is not None and owner != key
 
 
-def _free_id(run: _Run, key: str, doc_id: str) -> str:
+def _free_id(run: _Run, key: str, doc_id: str, ids_here: set[str]) -> str:
     number = 2
-    while _id_taken(run, key, f"{doc_id}-{number}"):
+    while _id_taken(run, key, f"{doc_id}-{number}", ids_here):
         number += 1
     return f"{doc_id}-{number}"
 

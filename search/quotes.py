@@ -79,6 +79,9 @@ def trace_text(searcher: Searcher, text: str, source_id: str | None = None) -> Q
     words = quote_words(text)
     if len(words) < QUOTE_MIN_RUN:
         raise QuoteError(f"a passage needs at least {QUOTE_MIN_RUN} words to be traced; this one has {len(words)}")
+    if "quotes" not in searcher.schema or next(iter(searcher.reader().lexicon("quotes")), None) is None:
+        raise QuoteError("the index holds no quotation fingerprints (it was built before they were added): "
+                         "rebuild it with 'essays index --rebuild'")
     report = QuoteReport(min(len(words), MAX_PASSAGE_WORDS), trimmed=len(words) > MAX_PASSAGE_WORDS)
     words = words[:MAX_PASSAGE_WORDS]
     shingles = _shingles(words)

@@ -163,6 +163,7 @@ class SearchPage:
     suggestion: str | None = None
     seconds: float = 0.0
     partial: bool = False
+    date_counts: Counter[int] = field(default_factory=Counter)  # date column value -> matches, for timelines
 
     @property
     def hits(self) -> list[Hit]:
@@ -195,13 +196,12 @@ def search(
     started = time.perf_counter()
     parsed = parse_within(searcher, text, limits)
     found = _collect(searcher, parsed.query, sort, filters, facets, limits.seconds)
-    ranked_groups = found.ranked_groups()
-    pages = max(1, -(-len(ranked_groups) // pagelen))
-    page = min(max(page, 1), pages)
-    shown = ranked_groups[(page - 1) * pagelen:page * pagelen]
-    result = SearchPage(parsed.text, found.total, len(ranked_groups), page, pagelen,
+    articles = found.article_count
+    page = min(max(page, 1), max(1, -(-articles // pagelen)))
+    shown = found.ranked_groups((page - 1) * pagelen, page * pagelen)
+    result = SearchPage(parsed.text, found.total, articles, page, pagelen,
                         _groups(searcher, parsed.query, shown, found), found.facet_counts() if facets else {},
-                        partial=found.partial)
+                        partial=found.partial, date_counts=found.dates)
     if suggestions and result.total < SUGGEST_BELOW and not found.partial:
         result.suggestion = _better_spelling(searcher, parsed.text, result.total, filters, limits)
     result.seconds = time.perf_counter() - started
@@ -226,19 +226,26 @@ class _Collected(collectors.Collector):
         self.facets = facets
         self.deadline = deadline
         self.partial = False
-        self.ranked: list[tuple[Any, int]] = []
-        self.article_of: dict[int, str] = {}
+        # One entry per match, in three parallel lists: rank key (lower is better), document number, article.
+        self.keys: list[float] = []
+        self.numbers: list[int] = []
+        self.articles: list[str] = []
         self.is_article: set[int] = set()
         self.spellings: Counter[str] = Counter()
         self.years: Counter[int | str] = Counter()
         self.kinds: Counter[str] = Counter()
+        self.dates: Counter[int] = Counter()
         self._docs: list[int] = []
         self._scores: list[float] = []
         self._columns: dict[str, list[Any]] = {}
 
     @property
     def total(self) -> int:
-        return len(self.ranked)
+        return len(self.numbers)
+
+    @property
+    def article_count(self) -> int:
+        return len(set(self.articles))
 
     def prepare(self, top_searcher: Searcher, q: wq.Query, context: Any) -> None:
         super().prepare(top_searcher, q, context.set(needs_current=True) if self.scored
@@ -285,44 +292,61 @@ class _Collected(collectors.Collector):
 
     def _settle(self) -> None:
         """Turn the current segment's matches into rank keys, articles and facet counts."""
-        docs, columns = self._docs, self._columns
+        docs, scores, columns = self._docs, self._scores, self._columns
+        self._docs, self._scores = [], []
         if not docs:
             return
+        kinds = list(map(columns["kind"].__getitem__, docs))
+        if SOURCE_KIND in kinds:  # the indexer's per-file records are never hits
+            kept = [index for index, kind in enumerate(kinds) if kind != SOURCE_KIND]
+            docs, kinds = [docs[index] for index in kept], [kinds[index] for index in kept]
+            scores = [scores[index] for index in kept] if scores else scores
         offset = self.offset
         numbers = [offset + docnum for docnum in docs]
         years = [columns["year"][docnum] for docnum in docs]
         if self.scored:
-            keys: list[Any] = [-score for score in self._scores]
+            keys: list[float] = [-score for score in scores]
         elif self.sort == "relevance":  # every document, unscored: index order
-            keys = [0] * len(docs)
+            keys = [0.0] * len(docs)
         else:  # undated documents last, whichever way dates run
             sign = -1 if self.sort == "newest" else 1
             dates = columns["date"]
-            keys = [(0, sign * dates[docnum]) if 0 < year < 10_000 else (1, 0) for docnum, year in zip(docs, years,
-                                                                                                     strict=True)]
-        self.ranked.extend(zip(keys, numbers, strict=True))
-        self.article_of.update(zip(numbers, map(columns["article_id"].__getitem__, docs), strict=True))
-        kinds = list(map(columns["kind"].__getitem__, docs))
+            keys = [sign * dates[docnum] if 0 < year < 10_000 else math.inf
+                    for docnum, year in zip(docs, years, strict=True)]
+        self.keys.extend(keys)
+        self.numbers.extend(numbers)
+        self.articles.extend(map(columns["article_id"].__getitem__, docs))
         self.is_article.update(number for number, kind in zip(numbers, kinds, strict=True) if kind == "article")
         if self.facets:
             self.spellings.update(map(columns["author_name"].__getitem__, docs))
             self.years.update(year if 0 < year < 10_000 else NO_DATE for year in years)
             self.kinds.update(kinds)
-        self._docs, self._scores = [], []
+            self.dates.update(map(columns["date"].__getitem__, docs))
 
     def results(self) -> None:
         raise NotImplementedError("read ranked_groups() and facet_counts()")
 
-    def ranked_groups(self) -> list[tuple[str, list[int]]]:
-        """(article id, its matches best first), best article first."""
-        self.ranked.sort()
-        groups: dict[str, list[int]] = {}
-        for _, docnum in self.ranked:
-            groups.setdefault(self.article_of[docnum], []).append(docnum)
-        return list(groups.items())
+    def ranked_groups(self, start: int, end: int) -> list[tuple[str, list[tuple[int, float | None]]]]:
+        """The ``start``-th to ``end``-th best articles, each with its matches best first as (document, score).
 
-    def scores(self) -> dict[int, float]:
-        return {docnum: -key for key, docnum in self.ranked} if self.scored else {}
+        An article ranks by its best match; equal keys keep index order.
+        """
+        keys, articles = self.keys, self.articles
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        ranked: list[str] = []
+        seen: set[str] = set()
+        for index in order:
+            if articles[index] not in seen:
+                seen.add(articles[index])
+                ranked.append(articles[index])
+                if len(ranked) == end:
+                    break
+        shown: dict[str, list[tuple[int, float | None]]] = {article: [] for article in ranked[start:]}
+        for index in order:
+            members = shown.get(articles[index])
+            if members is not None:
+                members.append((self.numbers[index], -keys[index] if self.scored else None))
+        return list(shown.items())
 
     def facet_counts(self) -> dict[str, list[FacetCount]]:
         by_author: dict[str, Counter[str]] = {}
@@ -368,7 +392,8 @@ def _collect(searcher: Searcher, query: wq.Query, sort: Sort, filters: Filters, 
             _column(leaf.reader(), fieldname)
     deadline = time.perf_counter() + seconds
     collected = _Collected(sort, sort == "relevance" and not isinstance(query, wq.Every), facets, deadline)
-    outer = collectors.FilterCollector(collected, allow=filters.query(), restrict=_NOT_DOCUMENTS)
+    allow = filters.query()
+    outer = collectors.FilterCollector(collected, allow=allow) if allow else collected
     try:
         searcher.search_with_collector(query, outer)
     except collectors.TimeLimit:
@@ -400,17 +425,20 @@ def _column(reader: Any, fieldname: str) -> list[Any]:
     return SEGMENT_CACHE.get(reader, f"column:{fieldname}", build)
 
 
-def _groups(searcher: Searcher, query: wq.Query, shown: list[tuple[str, list[int]]],
+def _groups(searcher: Searcher, query: wq.Query, shown: list[tuple[str, list[tuple[int, float | None]]]],
             found: _Collected) -> list[ArticleGroup]:
     """The page's article groups with their hits: the article's own, then its best comments."""
     chosen: list[tuple[str, int | None, list[int], int]] = []
-    for article_id, docnums in shown:
+    scores: dict[int, float | None] = {}
+    for article_id, members in shown:
+        scores.update(members)
+        docnums = [docnum for docnum, _ in members]
         article = next((docnum for docnum in docnums if docnum in found.is_article), None)
         comments = [docnum for docnum in docnums if docnum != article]
         chosen.append((article_id, article, comments[:COMMENTS_PER_GROUP], len(comments)))
     wanted = [docnum for _, article, comments, _ in chosen for docnum in ([article] if article is not None else [])
               + comments]
-    hits = dict(zip(wanted, _hits(searcher, query, wanted, found.scores()), strict=True))
+    hits = dict(zip(wanted, _hits(searcher, query, wanted, scores), strict=True))
     groups = []
     for article_id, article, comments, matching in chosen:
         article_hit = hits[article] if article is not None else None
@@ -464,25 +492,33 @@ def _highlight_terms(searcher: Searcher, query: wq.Query) -> set[tuple[str, str]
 def _occurrences(searcher: Searcher, query: wq.Query, docnums: Iterable[int]) -> dict[int, Occurrences]:
     """Per document, each matched word's (position, start, end) list, read from the stored postings.
 
-    One posting reader per word, walked forward through the documents in order,
-    rather than one per word per hit.
+    Segment by segment, one unscored posting reader per word the segment holds,
+    walked forward through the documents in order, rather than one per word per
+    hit (a fuzzy term can stand for hundreds of words).
     """
     ordered = sorted(docnums)
     found: dict[int, Occurrences] = {docnum: {} for docnum in ordered}
-    for fieldname, word in _highlight_terms(searcher, query):
-        if not searcher.schema[fieldname].format.supports("characters"):
+    terms = [(fieldname, word) for fieldname, word in _highlight_terms(searcher, query)
+             if searcher.schema[fieldname].format.supports("characters")]
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        local = [docnum - offset for docnum in ordered if offset <= docnum < offset + reader.doc_count_all()]
+        if not local:
             continue
-        matcher = searcher.postings(fieldname, word)
-        for docnum in ordered:
-            matcher.skip_to(docnum)
-            if not matcher.is_active():
-                break
-            if matcher.id() == docnum:
-                found[docnum][(fieldname, word)] = matcher.value_as("characters")
+        for fieldname, word in terms:
+            if (fieldname, word) not in reader:
+                continue
+            matcher = reader.postings(fieldname, word)
+            for docnum in local:
+                matcher.skip_to(docnum)
+                if not matcher.is_active():
+                    break
+                if matcher.id() == docnum:
+                    found[docnum + offset][(fieldname, word)] = matcher.value_as("characters")
     return found
 
 
-def _hits(searcher: Searcher, query: wq.Query, docnums: list[int], scores: dict[int, float]) -> list[Hit]:
+def _hits(searcher: Searcher, query: wq.Query, docnums: list[int], scores: dict[int, float | None]) -> list[Hit]:
     occurrences = _occurrences(searcher, query, docnums)
     phrases = _phrases(query)
     hits = []
@@ -643,7 +679,9 @@ def thread_highlights(searcher: Searcher, text: str | ParsedQuery, article_id: s
     A thread page shows whole bodies, which a snippet's window would cut; raises QueryError like ``search``.
     """
     parsed = parse_within(searcher, text, limits)
-    results = searcher.search(parsed.query, limit=None, mask=_NOT_DOCUMENTS, filter=wq.Term("article_id", article_id))
+    # The article's own postings lead the intersection, so a broad query costs no more than the thread.
+    results = searcher.search(wq.And([wq.Term("article_id", article_id), parsed.query]), limit=None,
+                              mask=_NOT_DOCUMENTS, scored=False)
     phrases = _phrases(parsed.query)
     occurrences = _occurrences(searcher, parsed.query, (result.docnum for result in results))
     marked = {}

@@ -150,7 +150,7 @@ class SegmentCache:
     segment; the least recently used entries are dropped past a bound.
     """
 
-    def __init__(self, bound: int = 64) -> None:
+    def __init__(self, bound: int = 256) -> None:
         self._entries: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
         self._bound = bound
         self._lock = threading.Lock()

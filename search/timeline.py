@@ -21,8 +21,8 @@ from whoosh.searching import Searcher
 
 from search.date_echo import day_words, span_words
 from search.query import ParsedQuery, parse
-from search.results import Filters
-from search.schema import SOURCE_KIND
+from search.results import Filters, SearchPage
+from search.schema import SOURCE_KIND, CalendarDate
 from search.store import SEGMENT_CACHE
 
 Granularity = Literal["year", "month", "day"]
@@ -105,7 +105,27 @@ def timeline(searcher: Searcher, matching: wq.Query, narrowing: wq.Query | None 
     results = searcher.search(matching, limit=1, scored=False, filter=narrowing, mask=wq.Term("kind", SOURCE_KIND),
                               groupedby={"day": _DayFacet()}, maptype=sorting.Count)
     days = Counter({day: count for day, count in results.groups("day").items() if day is not None})
-    undated = results.groups("day").get(None, 0)
+    return _timeline(days, results.groups("day").get(None, 0), started)
+
+
+def page_timeline(page: SearchPage) -> Timeline:
+    """The timeline of a results page, from the date counts its one pass over the matches gathered.
+
+    Counted with the facets, so it agrees with them even when the search ran out of time.
+    """
+    started = time.perf_counter()
+    days: Counter[int] = Counter()
+    undated = 0
+    for value, count in page.date_counts.items():
+        ordinal = _ordinal(value)
+        if ordinal is None:
+            undated += count
+        else:
+            days[ordinal] += count
+    return _timeline(days, undated, started)
+
+
+def _timeline(days: Counter[int], undated: int, started: float) -> Timeline:
     found = periods(days)
     granularity = found[0].granularity if found else "year"
     return Timeline(granularity, tuple(found), undated, time.perf_counter() - started)
@@ -171,13 +191,18 @@ def _segment_days(reader: Any) -> list[int | None]:
     """Each document's day (date ordinal) from the date column; None for an undated one."""
     if not reader.has_column("date"):
         return [None] * reader.doc_count_all()
-    epoch = reader.schema["date"].to_column_value(datetime(1, 1, 1))  # the column value of day 1
-    last = date.max.toordinal()
-    days: list[int | None] = []
-    for value in reader.column_reader("date", translate=False):
-        ordinal = (value - epoch) // _MICROSECONDS_PER_DAY + 1
-        days.append(ordinal if 1 <= ordinal <= last else None)
-    return days
+    return [_ordinal(value) for value in reader.column_reader("date", translate=False).load()]
+
+
+_EPOCH = CalendarDate(sortable=True).to_column_value(datetime(1, 1, 1))  # the date column's value for day 1
+_LAST_DAY = date.max.toordinal()
+
+
+def _ordinal(value: int) -> int | None:
+    """The date ordinal of a date column value; None for an undated document: the column's default, or 0
+    where a segment has no date column (as ``search.results`` reads it)."""
+    ordinal = (value - _EPOCH) // _MICROSECONDS_PER_DAY + 1
+    return ordinal if value > _EPOCH and ordinal <= _LAST_DAY else None
 
 def timeline_json(found: Timeline) -> dict[str, Any]:
     """A timeline as JSON-ready data, for the API: the periods with their query clauses, and the undated count."""

@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from click.testing import CliRunner
 
+from search import schema
 from search.cli import main
 from search.indexer import index_paths
 from search.quotes import QuoteError, trace_document, trace_text
@@ -99,6 +101,14 @@ def test_a_replaced_document_is_found_once(index_dir: Path, write_archive: Calla
     report = trace_text(IndexHandle(index_dir).searcher(), PASSAGE)
     assert [item.document.author for item in report.appearances].count("Ada Reader") == 1
     assert any(item.document.body.endswith("added later.") for item in report.appearances)
+
+
+def test_an_index_without_fingerprints_asks_for_a_rebuild(tmp_path: Path, write_archive: Callable) -> None:
+    target = tmp_path / "old-index"
+    with mock.patch.object(schema, "quote_fingerprints", return_value=set()):
+        index_paths(target, [write_archive("quotes.jsonl", RECORDS)])
+    with pytest.raises(QuoteError, match=r"rebuild it with 'essays index --rebuild'"):
+        trace_text(IndexHandle(target).searcher(), PASSAGE)
 
 
 @pytest.fixture

@@ -58,7 +58,7 @@ def test_bad_lines_are_reported_by_number_and_the_rest_is_read(tmp_path: Path) -
         "{not json",
         {"author": "A", "body": "No title here."},
         {"title": "No body", "date": "2020-01-01"},
-        {"title": "Tags wrong", "body": "x", "date": "2020-01-01", "tags": "one,two"},
+        {"title": "Tags wrong", "body": "x", "date": "2020-01-01", "tags": {"one": "two"}},
         ["a", "list"],
         {"title": "Second good", "author": "B", "date": "2020-02-02", "body": "Also fine."},
     )
@@ -66,8 +66,9 @@ def test_bad_lines_are_reported_by_number_and_the_rest_is_read(tmp_path: Path) -
     assert [d.title for d in result.documents] == ["Good one", "No title here.", "Second good"]
     messages = [(p.line, p.reason) for p in result.problems]
     assert messages[0][0] == 2 and messages[0][1].startswith("invalid JSON: ")
-    assert (4, "missing 'body'; line skipped") in messages
-    assert (5, "'tags' must be a list of strings; line skipped") in messages
+    assert (4, "no body: none of body, text, content, content_html, content_text, full_text, fulltext, speech, "
+               "selftext, message, description, summary (found: title, date); line skipped") in messages
+    assert (5, "'tags' must be a list of strings, found an object; line skipped") in messages
     assert (6, "expected a JSON object, found a list; line skipped") in messages
     assert str(result.problems[0]).startswith(f"{path}:2: invalid JSON")
 
@@ -109,7 +110,8 @@ def test_bad_comment_is_skipped_and_later_reply_indexes_still_point_right(tmp_pa
     assert z.parent_id == first.id
     assert w.parent_id is None and v.parent_id is None
     reasons = [p.reason for p in result.problems]
-    assert "comment 1: missing 'body'; comment skipped" in reasons
+    assert "comment 1: no body: none of body, text, content, content_html, content_text, full_text, fulltext, " \
+           "speech, selftext, message, description, summary (found: author, date); comment skipped" in reasons
     assert "comment 3: in_reply_to 1 is not an earlier comment" in reasons
     assert "comment 4: in_reply_to 9 is not an earlier comment" in reasons
 

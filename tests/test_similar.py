@@ -206,6 +206,14 @@ def test_cli_similar_to_text_file_and_stdin(essays: Path, tmp_path: Path) -> Non
         assert "faction" in found["hits"][0]["shared"]
 
 
+def test_cli_reads_a_passage_file_that_is_not_utf8(essays: Path, tmp_path: Path) -> None:
+    passage_file = tmp_path / "latin1.txt"
+    passage_file.write_bytes(FACTION.replace("By a", "Par une façon, by a").encode("latin-1"))
+    result = run("similar", "--file", str(passage_file), "--index", str(essays), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["hits"][0]["title"] == "The Federalist No. 10"
+
+
 def test_cli_similar_filters(essays: Path) -> None:
     result = run("similar", "--text", FACTION, "--index", str(essays), "--kind", "comment", "--json")
     assert result.exit_code == 0, result.output

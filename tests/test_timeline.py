@@ -15,7 +15,7 @@ from search.cli import main
 from search.indexer import index_paths
 from search.results import Filters, search
 from search.store import IndexHandle
-from search.timeline import narrowed, search_timeline
+from search.timeline import narrowed, page_timeline, search_timeline
 from tests.conftest import SEED, article, many_articles
 from web import create_app
 
@@ -51,6 +51,13 @@ def test_year_counts_equal_the_year_facet_and_undated_are_counted_beside(searche
     undated_in_facet = sum(count for year, count in facet.items() if year not in {str(p.first.year)
                                                                                      for p in found.periods})
     assert found.undated == undated_in_facet
+
+
+@pytest.mark.parametrize("query", ["strike", "strike date:2003", "serge", "kind:comment"])
+def test_a_results_page_gives_the_same_timeline_from_its_own_pass(searcher, query: str) -> None:
+    from_page = page_timeline(search(searcher, query))
+    on_its_own = search_timeline(searcher, query)
+    assert (from_page.periods, from_page.undated) == (on_its_own.periods, on_its_own.undated)
 
 
 def test_the_undated_documents_are_counted(searcher) -> None:

@@ -283,6 +283,7 @@ def test_an_empty_api_query_is_an_error(seed: FlaskClient) -> None:
     ("year=99999999999", "year must be a year such as 2011 (or 'none' for no date), not '99999999999'"),
     ("year=²⁰¹¹", "year must be a year such as 2011 (or 'none' for no date), not '²⁰¹¹'"),
     ("kind=essay", "kind must be article or comment, not 'essay'"),
+    ("author=x&" * 21, "at most 20 'author' values at once, not 21"),
 ])
 def test_bad_parameters_are_explained(seed: FlaskClient, params: str, message: str) -> None:
     page = page_text(seed, f"/search?q=serge&{params}", status=400)
@@ -404,3 +405,12 @@ def test_a_search_cut_short_by_the_time_limit_says_the_results_are_partial(seed_
     assert 'class="notice partial" role="status">These results are partial' in page
     assert client.get("/api/search?q=serge").get_json()["partial"] is True
     assert "results are partial" not in page_text(client_for(seed_index), "/search?q=serge")
+
+
+def test_a_facet_with_hundreds_of_values_lists_the_commonest(tmp_path: Path, write_archive: Callable) -> None:
+    authors = tuple(f"Author {number:02d}" for number in range(60))
+    index_paths(tmp_path / "authors-index", [write_archive("authors.jsonl", many_articles(60, authors=authors))])
+    page = page_text(client_for(tmp_path / "authors-index"), "/search?q=strike&kind=article")
+    authors_facet = page.split('id="facet-author"')[1].split("</section>")[0]
+    assert authors_facet.count('<span class="value">Author') == 50
+    assert "52 more</summary>" in authors_facet and "and 10 more with fewer matches" in " ".join(authors_facet.split())

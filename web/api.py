@@ -14,7 +14,7 @@ from search.query import QueryError
 from search.results import search, thread, thread_highlights
 from search.serialize import page_json, thread_json
 from search.store import IndexMissing
-from search.timeline import search_timeline, timeline_json
+from search.timeline import page_timeline, timeline_json
 from web import IndexEmpty, current_limits, current_searcher
 from web.state import ParamError, SearchState
 
@@ -28,7 +28,7 @@ def search_json() -> dict[str, Any]:
     page = search(current_searcher(), state.q, page=state.page, pagelen=state.limit or current_app.config["PAGELEN"],
                   sort=state.sort, filters=state.filters, limits=current_limits())
     return {**page_json(page), "sort": state.sort,
-            "timeline": timeline_json(search_timeline(current_searcher(), state.q, state.filters)),
+            "timeline": timeline_json(page_timeline(page)),
             "filters": {"author": list(state.authors), "year": list(state.years), "kind": list(state.kinds)}}
 
 

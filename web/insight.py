@@ -1,8 +1,9 @@
 """Seeing the archive: a search's timeline, author pages, quotations traced, dates said back, feeds.
 
 The results and document pages are rendered by ``views``; they reach what this
-blueprint adds through template globals (``timeline_of``, ``date_echoes``,
-``author_url``, ``quoted_places_of``), so each page stays one call to the core per part.
+blueprint adds through template globals (``page_timeline``, ``date_echoes``,
+``author_url``, ``quoted_places_of``): the timeline comes from the results page's own
+pass over the matches, the rest from one call to the core each.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from search.documents import Document
 from search.feeds import newest
 from search.query import QueryError
 from search.quotes import QuotedPlace, QuoteError, quoted_places, trace_document, trace_text
-from search.timeline import Period, Timeline, narrowed, search_timeline
+from search.timeline import Period, narrowed, page_timeline
 from web import current_searcher
 from web.state import NO_DATE, ParamError, SearchState
 
@@ -96,15 +97,6 @@ def _plain(message: str, status: int) -> Response:
 
 
 @blueprint.app_template_global()
-def timeline_of(state: SearchState) -> Timeline | None:
-    """The timeline of the search a results page shows (None when the query cannot run)."""
-    try:
-        return search_timeline(current_searcher(), state.q, state.filters)
-    except QueryError:
-        return None
-
-
-@blueprint.app_template_global()
 def period_url(state: SearchState, period: Period) -> str:
     """This search narrowed to one period of its timeline."""
     return state.url(q=narrowed(state.q, period), page=1)
@@ -150,4 +142,4 @@ def atom_time(moment: datetime) -> str:
 
 @blueprint.app_context_processor
 def insight_helpers() -> dict[str, Any]:
-    return {"date_echoes": date_echoes}
+    return {"date_echoes": date_echoes, "page_timeline": page_timeline}

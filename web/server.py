@@ -23,7 +23,8 @@ LIMITS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 64 * 1024,  # bytes of request body (the app takes no uploads)
     "MAX_QUERY_STRING": 16 * 1024,  # bytes of URL query string; longer gets a 414
     "MAX_PAGE": 1000,  # highest results page a URL may ask for
-    "MAX_PAGELEN": 100,  # most hits per page a URL may ask for with ``limit``
+    "MAX_PAGELEN": 100,  # most article groups per page a URL may ask for with ``limit``
+    "MAX_FACET_VALUES": 20,  # values of one filter (author, year, kind) a URL may ask for at once
     # Searches at once
     "MAX_SEARCHES": 4,  # searches running at the same time; more wait ...
     "SEARCH_QUEUE_SECONDS": 2.0,  # ... this long for a slot, then get a 503

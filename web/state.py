@@ -44,7 +44,8 @@ class SearchState:
 
     @classmethod
     def from_args(cls, args: MultiDict[str, str]) -> SearchState:
-        """The state a URL asks for; raises ParamError for a page, limit, sort, year or kind that cannot be.
+        """The state a URL asks for; raises ParamError for a page, limit, sort, year or kind that cannot be,
+        or for more facet values than MAX_FACET_VALUES.
 
         A repeated single-valued parameter (``page=1&page=2``) counts by its first value.
         """
@@ -54,6 +55,10 @@ class SearchState:
         sort = args.get("sort", "relevance").strip() or "relevance"
         if sort not in SORTS:
             raise ParamError(f"sort must be {', '.join(SORTS)}, not '{_shown(sort)}'")
+        for name in FACETS:
+            if len(args.getlist(name)) > config["MAX_FACET_VALUES"]:
+                raise ParamError(f"at most {config['MAX_FACET_VALUES']} '{name}' values at once, "
+                                 f"not {len(args.getlist(name))}")
         years = tuple(dict.fromkeys(_year(value) for value in args.getlist("year")))
         kinds = tuple(dict.fromkeys(args.getlist("kind")))
         for kind in kinds:

@@ -17,6 +17,7 @@ from search.readers.disqus import DISQUS, read_disqus
 from search.readers.feeds import read_feed
 from search.readers.frontmatter import read_frontmatter
 from search.readers.html import read_html
+from search.readers.jsonfile import read_json
 from search.readers.jsonl import read_jsonl
 from search.readers.markup import local_name, root_tag
 from search.readers.tabular import read_tabular
@@ -61,6 +62,8 @@ _READERS: dict[str, Reader] = {
     ".markdown": read_frontmatter,
     ".jsonl": read_jsonl,
     ".jsonl.gz": read_jsonl,
+    ".json": read_json,
+    ".json.gz": read_json,
     ".html": read_html,
     ".htm": read_html,
     ".php": read_html,  # pages saved from PHP sites keep their .php names

@@ -5,6 +5,7 @@ A line looks like ``{"id": ..., "title": ..., "author": ..., "date": ..., "url":
 ``in_reply_to`` is an earlier comment's ``id``, its 0-based index in the list, or an author name.
 ``id`` and ``title`` are optional: an untitled record is titled from its opening words. Ids given
 are kept in the documents' ids, so links to them survive corrections of the text.
+Other exports' names for these fields are read too (``text``, ``by``, ``children``...: see ``records``).
 A bad line is reported and skipped so one broken record does not cost the whole archive.
 """
 
@@ -17,12 +18,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from search.documents import Document, own_comment_id
-from search.readers.base import Problem, RawComment, ReadError, ReadResult, build_thread
-from search.readers.dates import parse_date
-
-
-class _BadRecord(ValueError):
-    """A line that parsed as JSON but is not a usable article record."""
+from search.readers.base import Problem, ReadError, ReadResult
+from search.readers.records import BadRecord, record_thread
 
 
 def read_jsonl(path: Path, text: str) -> ReadResult:
@@ -44,9 +41,9 @@ def read_jsonl(path: Path, text: str) -> ReadResult:
             )
             continue
         try:
-            thread, thread_problems = _thread(path, number, record, len(documents))
-        except _BadRecord as error:
-            skipped.append(Problem(path, number, f"{error}; line skipped", "parse"))
+            thread, thread_problems = record_thread(path, number, record, len(documents))
+        except BadRecord as error:
+            skipped.append(Problem(path, number, f"{error}; line skipped", error.kind))
             continue
         documents.extend(thread)
         problems.extend(thread_problems)
@@ -61,113 +58,6 @@ def read_jsonl(path: Path, text: str) -> ReadResult:
 def _looks_cut(error: json.JSONDecodeError, line: str) -> bool:
     """A last line that ends mid-value (rather than containing a typo) was cut off."""
     return error.pos >= len(line.rstrip()) - 1 or error.msg.startswith("Unterminated")
-
-
-def _thread(path: Path, line: int, record: Any, position: int) -> tuple[list[Document], list[Problem]]:
-    if not isinstance(record, dict):
-        raise _BadRecord(f"expected a JSON object, found {_json_type(record)}")
-    title = _text(record, "title")
-    body = _text(record, "body", required=True)
-    if not title.strip() and not body.strip():
-        raise _BadRecord("neither a title nor a body")
-    tags = record.get("tags") or []
-    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
-        raise _BadRecord("'tags' must be a list of strings")
-    raw_comments = record.get("comments") or []
-    if not isinstance(raw_comments, list):
-        raise _BadRecord(f"'comments' must be a list, found {_json_type(raw_comments)}")
-
-    author, url = _text(record, "author"), _text(record, "url")
-    problems: list[Problem] = []
-    date = _date(path, line, record, "the article", problems)
-    comments: list[RawComment] = []
-    kept: dict[int, int] = {}  # index as written -> index among the comments kept
-    for index, raw in enumerate(raw_comments):
-        try:
-            comment = _comment(path, line, index, raw, kept, problems)
-        except _BadRecord as error:
-            problems.append(Problem(path, line, f"comment {index}: {error}; comment skipped", "parse"))
-            continue
-        kept[index] = len(comments)
-        comments.append(comment)
-
-    documents, thread_problems = build_thread(
-        path,
-        title=title,
-        author=author,
-        date=date,
-        body=body,
-        comments=comments,
-        url=url,
-        tags=tuple(tags),
-        position=position,
-        own_id=_own_id(record),
-    )
-    return documents, problems + thread_problems
-
-
-def _comment(path: Path, line: int, index: int, raw: Any, kept: dict[int, int], problems: list[Problem]) -> RawComment:
-    if not isinstance(raw, dict):
-        raise _BadRecord(f"expected a JSON object, found {_json_type(raw)}")
-    body = _text(raw, "body", required=True)
-    reply_to = raw.get("in_reply_to")
-    if isinstance(reply_to, bool) or not isinstance(reply_to, int | str | None):
-        raise _BadRecord(f"'in_reply_to' must be a comment id, index or author name, found {_json_type(reply_to)}")
-    if isinstance(reply_to, int):
-        if reply_to not in kept:
-            problems.append(Problem(path, line, f"comment {index}: in_reply_to {reply_to} is not an earlier comment",
-                                    "reply link"))
-            reply_to = None
-        else:
-            reply_to = kept[reply_to]
-    date = _date(path, line, raw, f"comment {index}", problems)
-    return RawComment(_text(raw, "author"), date, body, reply_to, line, _own_id(raw), _text(raw, "title").strip())
-
-
-def _own_id(record: dict[str, Any]) -> str:
-    """The record's ``id`` as text (a number or a string), or "" when it has none."""
-    value = record.get("id")
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise _BadRecord(f"'id' must be a string or a number, found {_json_type(value)}")
-    return str(value).strip()
-
-
-def _text(record: dict[str, Any], key: str, *, required: bool = False) -> str:
-    value = record.get(key)
-    if value is None:
-        if required:
-            raise _BadRecord(f"missing '{key}'")
-        return ""
-    if not isinstance(value, str):
-        raise _BadRecord(f"'{key}' must be a string, found {_json_type(value)}")
-    return value
-
-
-def _date(path: Path, line: int, record: dict[str, Any], what: str, problems: list[Problem]) -> datetime | None:
-    value = record.get("date")
-    if value is None or value == "":
-        problems.append(Problem(path, line, f"{what} has no date; indexed without a date", "date"))
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)  # a bare year
-    if not isinstance(value, str):
-        problems.append(
-            Problem(path, line, f"{what}: 'date' must be a string, found {_json_type(value)}; indexed without a date",
-                    "date")
-        )
-        return None
-    try:
-        return parse_date(value)
-    except ValueError:
-        problems.append(Problem(path, line, f"{what}: unreadable date {value!r}; indexed without a date", "date"))
-        return None
-
-
-def _json_type(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "true/false", int: "a number", float: "a number"}
-    return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
 def write_jsonl(documents: Iterable[Document], out: TextIO) -> int:

@@ -1,0 +1,129 @@
+""".json files: one article, a list of them, or a list under a key; bad and cut files; export round trip."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from search.cli import main
+from search.readers import ReadError, read_file
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SOTU = FIXTURES / "corpora" / "sotu"
+HN_LIKE = FIXTURES / "json" / "synthetic" / "hn-like.json"
+IDEBATE = FIXTURES / "json" / "idebate" / "entities.jsonl"
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_speech_per_file_is_one_article_titled_from_its_opening_words():
+    washington = read_file(SOTU / "1790_george_washington_n.json")
+    (speech,) = washington.documents
+    assert washington.problems == []
+    assert (speech.kind, speech.author, speech.date, speech.tags) == (
+        "article", "George Washington", datetime(1790, 1, 1), ())  # party "none" is no tag
+    assert speech.title_generated
+    assert speech.title == "Fellow-Citizens of the Senate and House of Representatives:…"
+    (obama,) = read_file(SOTU / "2016_barack_obama_d.json").documents
+    assert (obama.author, obama.tags, obama.date.year) == ("Barack Obama", ("Democratic",), 2016)
+
+
+def test_a_list_under_items_with_nested_replies_threaded():
+    documents = read_file(HN_LIKE).documents
+    story, jonas, marta, priya, spreadsheet = documents
+    assert (story.title, story.author) == ("Ask: Should city councils publish every vote?", "marta_k")
+    assert story.body == ("Our council publishes minutes, but not who voted how.\n\nIs there a good argument "
+                          "against roll-call votes for everything? I'd like to hear both sides & any studies.")
+    assert story.date == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+    assert [comment.author for comment in (jonas, marta, priya)] == ["jonas", "marta_k", "priya"]
+    assert jonas.parent_id is None and priya.parent_id is None  # their parent is the story itself
+    assert marta.parent_id == jonas.id  # nested under jonas's comment
+    assert marta.body == "That assumes the record doesn't matter to voters.\n\nIt should."
+    assert story.id == "4101" and marta.id == "4101.4104"  # the export's own ids
+    assert spreadsheet.url == "https://example.org/pr-spreadsheet"
+    assert spreadsheet.date == datetime(2023, 11, 16, 2, 0, tzinfo=UTC)  # epoch milliseconds
+
+
+def test_a_top_level_list_reports_a_bad_record_by_its_line(tmp_path):
+    path = write(tmp_path, "posts.json", '[\n  {"title": "One", "text": "First."},\n  {"title": "No text"},\n'
+                                         '  "a string",\n  {"title": "Two", "content": "Second."}\n]\n')
+    result = read_file(path)
+    assert [document.title for document in result.documents] == ["One", "Two"]
+    reasons = {problem.line: (problem.kind, problem.reason) for problem in result.problems if problem.kind != "date"}
+    assert reasons[3][0] == "no body" and reasons[3][1].endswith("(found: title); record skipped")
+    assert reasons[4] == ("parse", "expected a JSON object, found a string; record skipped")
+
+
+def test_a_truncated_list_keeps_the_records_before_the_cut(tmp_path):
+    records = [{"title": f"Essay {number}", "body": f"Body {number}.", "date": "2020-01-01"} for number in range(3)]
+    whole = json.dumps(records, indent=1)
+    path = write(tmp_path, "cut.json", whole[:whole.index("Body 2") + 3])
+    result = read_file(path)
+    assert [document.title for document in result.documents] == ["Essay 0", "Essay 1"]
+    (problem,) = result.problems
+    assert problem.kind == "truncated" and problem.line == whole[:whole.index("Body 2")].count("\n") + 1
+    assert problem.reason.startswith("the file looks truncated (Unterminated string")
+    assert problem.reason.endswith("the 2 records before it were read, anything after it is lost")
+
+
+@pytest.mark.parametrize(("text", "line", "kind", "reason"), [
+    ("not json at all\n", 1, "parse", "not valid JSON (Expecting value: line 1 column 1)"),
+    ('{\n  "title": "Cut", "body": "off', 2, "truncated", "the file looks truncated (Unterminated string"),
+    ('{"name": "essay-search", "version": "1.0"}', 1, "unsupported",
+     "a JSON object that is neither an article (no body, text, content... field) nor holds a list of them"),
+    ("42", 1, "unsupported", "expected an article object or a list of them, found a number"),
+    ("[1, 2]", 1, "parse", "no usable record in the file (first: expected a JSON object, found a number"),
+    ("[]", 1, "empty file", "the list holds no records"),
+])
+def test_bad_files_get_one_clear_message_with_a_line(tmp_path, text, line, kind, reason):
+    with pytest.raises(ReadError) as error:
+        read_file(write(tmp_path, "bad.json", text))
+    assert (error.value.line, error.value.problem.kind) == (line, kind)
+    assert error.value.reason.startswith(reason)
+
+
+def test_json_lines_under_a_json_name_is_read_as_json_lines(tmp_path):
+    path = write(tmp_path, "lines.json", '{"title": "One", "text": "First."}\n{"title": "Two", "text": "Second."}\n')
+    assert [document.title for document in read_file(path).documents] == ["One", "Two"]
+
+
+def test_a_bad_file_in_a_folder_costs_nothing_else(tmp_path):
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    shutil.copy(HN_LIKE, archive)
+    write(archive, "broken.json", '[{"title": "Fine", "text": "Kept."}, {"title": "Cut", "text": "of')
+    write(archive, "settings.json", '{"theme": "dark"}')
+    runner = CliRunner()
+    result = runner.invoke(main, ["index", str(archive), "--index", str(tmp_path / "index")])
+    assert result.exit_code == 1  # settings.json failed
+    assert "settings.json:1: a JSON object that is neither an article" in result.output
+    assert "broken.json:1: the file looks truncated" in result.output
+    assert "added: 3 articles, 3 comments" in result.output
+
+
+def test_export_then_index_again_gives_the_same_documents(tmp_path):
+    archive = tmp_path / "archive"
+    shutil.copytree(SOTU, archive, ignore=shutil.ignore_patterns("SOURCE.md"))
+    shutil.copy(HN_LIKE, archive)
+    shutil.copy(IDEBATE, archive)
+    runner = CliRunner()
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert runner.invoke(main, ["index", str(archive), "--index", str(first)]).exit_code == 0
+    exported = tmp_path / "export.jsonl"
+    assert runner.invoke(main, ["export", "--index", str(first), "-o", str(exported)]).exit_code == 0
+    assert runner.invoke(main, ["index", str(exported), "--index", str(second)]).exit_code == 0
+    exported_again = tmp_path / "again.jsonl"
+    assert runner.invoke(main, ["export", "--index", str(second), "-o", str(exported_again)]).exit_code == 0
+    assert exported_again.read_text(encoding="utf-8") == exported.read_text(encoding="utf-8")
+    records = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 2 + 2 + 2 and sum(len(record.get("comments", [])) for record in records) == 3 + 2
+    assert {record["title"] for record in records if record["author"] == "George Washington"} == {None}
