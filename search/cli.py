@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from search.documents import KINDS, Document
+from search.documents import KINDS, Document, given_date
 
 if TYPE_CHECKING:
     from search.indexer import IndexReport
@@ -419,8 +419,12 @@ def _marked(highlight: Highlight) -> str:
 
 
 def _date(document: Document) -> str:
-    """Day and minute, with the UTC offset when the source gave one."""
-    return document.date.isoformat(sep=" ", timespec="minutes") if document.date else "no date"
+    """Day and minute, with the UTC offset when the source gave one; only the year (or month, day) it gave."""
+    if document.date is None:
+        return "no date"
+    if document.date_precision:
+        return given_date(document)
+    return document.date.isoformat(sep=" ", timespec="minutes")
 
 
 def _dates_said(query: str) -> str:

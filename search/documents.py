@@ -13,6 +13,7 @@ from typing import Literal
 
 Kind = Literal["article", "comment"]
 KINDS: tuple[Kind, ...] = ("article", "comment")
+DatePrecision = Literal["", "day", "month", "year"]  # "": as much as the datetime holds
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,9 @@ class Document:
     ``heading`` is a comment's own title where the source gives one (a debate
     point's claim); ``title_generated`` marks a title made from the opening words
     of an untitled record, so a page can say so. ``date`` keeps the time zone the
-    source gave, if any.
+    source gave, if any; ``date_precision`` says when the source gave less than a
+    time ("year": a bare year, stored as 1 January; "month"; "day"), so nothing
+    shows a day or a time the source never gave.
     """
 
     id: str
@@ -41,6 +44,15 @@ class Document:
     tags: tuple[str, ...] = field(default_factory=tuple)
     heading: str = ""
     title_generated: bool = False
+    date_precision: DatePrecision = ""
+
+
+def given_date(document: Document) -> str | None:
+    """The date as far as its source gave it: ``1790``, ``1790-03``, ``1790-03-04``, else the full ISO time."""
+    if document.date is None:
+        return None
+    width = {"year": 4, "month": 7, "day": 10}.get(document.date_precision)
+    return document.date.isoformat()[:width] if width else document.date.isoformat()
 
 
 def utc_instant(value: datetime) -> datetime:

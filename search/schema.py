@@ -464,6 +464,7 @@ def build_schema() -> Schema:
         title_exact=_text_field(EXACT),
         heading=_text_field(STEMMED, stored=True),
         title_generated=STORED,
+        date_precision=STORED,
         fingerprint=KEYWORD(scorable=False),
         body=_text_field(STEMMED, stored=True),
         body_exact=_text_field(EXACT, spelling=True),
@@ -503,6 +504,8 @@ def document_fields(document: Document) -> dict[str, Any]:
         fields["heading"] = document.heading
     if document.title_generated:
         fields["title_generated"] = True
+    if document.date_precision:
+        fields["date_precision"] = document.date_precision
     if document.kind == "article":
         fields["fingerprint"] = " ".join(fingerprints(document))
     if document.date is not None:
@@ -533,4 +536,5 @@ def stored_document(stored: dict[str, Any]) -> Document:
         tags=tuple(tag for tag in stored.get("tags", "").split(",") if tag),
         heading=stored.get("heading", ""),
         title_generated=stored.get("title_generated", False),
+        date_precision=stored.get("date_precision", ""),
     )

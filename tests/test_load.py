@@ -170,3 +170,37 @@ def search_until_done(url: str, indexer: subprocess.Popen, number: int, problems
         if finished:
             break
     requests.append(count)
+
+
+def raw_status(url: str, request: bytes) -> int:
+    """Send bytes as they are (no client library tidying them) and read the status code of the answer."""
+    host, port = urllib.parse.urlsplit(url).netloc.split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(request)
+        answer = b""
+        while b"\r\n" not in answer:
+            chunk = connection.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    return int(answer.split(b" ", 2)[1])
+
+
+def test_malformed_http_gets_a_client_error_from_the_real_server(seed_index: Path) -> None:
+    """(request, acceptable statuses): never a 5xx, and the limits answer with their own codes."""
+    cases = [
+        (b"GET /search?q=%ZZ%E0%80 HTTP/1.1\r\nHost: x\r\n\r\n", {200, 400}),  # bad escapes are replaced
+        (b"GET /search?q=\xff\xfe\x00 HTTP/1.1\r\nHost: x\r\n\r\n", {200, 400}),
+        (b"GET /doc/\xc3\x28%00 HTTP/1.1\r\nHost: x\r\n\r\n", {400, 404}),
+        (b"GET /api/search?q=serge HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n", {431}),
+        (b"GET /search?q=" + b"serge+" * 3_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", {414}),
+        (b"POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + b"x" * 100_000, {413}),
+        (b"GET /search?q=serge HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", {400}),
+        (b"BREW /search HTTP/1.1\r\nHost: x\r\n\r\n", {405}),
+        (b"GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", {404}),
+    ]
+    with serve(seed_index) as url:
+        statuses = [raw_status(url, request) for request, _ in cases]
+        assert all(status in expected for status, (_, expected) in zip(statuses, cases, strict=True)), statuses
+        status, data = get_json(url + "/api/search?q=stalinism")
+        assert status == 200 and data["total"] == 1, "the server is still up"

@@ -127,3 +127,31 @@ def test_export_then_index_again_gives_the_same_documents(tmp_path):
     records = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 2 + 2 + 2 and sum(len(record.get("comments", [])) for record in records) == 3 + 2
     assert {record["title"] for record in records if record["author"] == "George Washington"} == {None}
+
+
+def test_a_bare_year_is_shown_and_exported_as_a_year(tmp_path):
+    from web import create_app
+
+    index = tmp_path / "index"
+    runner = CliRunner()
+    assert runner.invoke(main, ["index", str(SOTU / "1790_george_washington_n.json"), "--index", str(index)]
+                         ).exit_code == 0
+    search = runner.invoke(main, ["search", "congratulations", "--index", str(index)])
+    assert "George Washington · 1790 · " in search.output and "1790-01-01" not in search.output
+    exported = runner.invoke(main, ["export", "--index", str(index)]).output
+    assert json.loads(exported.splitlines()[0])["date"] == "1790"
+    page = create_app({"INDEX_DIR": str(index), "TESTING": True}).test_client().get("/search?q=congratulations")
+    text = page.get_data(as_text=True)
+    assert '<time datetime="1790">1790</time>' in text and "1 Jan 1790" not in text
+
+
+def test_a_wordpress_rest_api_response_reads_its_rendered_fields(tmp_path):
+    posts = [{"id": 17, "date": "2024-05-02T10:00:00", "link": "https://blog.example/2024/05/strike/",
+              "title": {"rendered": "Why the strike matters"}, "author": 3, "categories": [4, 9],
+              "content": {"rendered": "<p>The strike is about pay.</p>\n<p>It is also about time &amp; dignity.</p>",
+                          "protected": False}}]
+    (post,) = read_file(write(tmp_path, "posts.json", json.dumps(posts))).documents
+    assert (post.title, post.author, post.tags, post.url) == (
+        "Why the strike matters", "", (), "https://blog.example/2024/05/strike/")
+    assert post.body == "The strike is about pay.\n\nIt is also about time & dignity."
+    assert post.id == "17" and post.date == datetime(2024, 5, 2, 10, 0)

@@ -68,9 +68,19 @@ def test_dates_as_epoch_seconds_milliseconds_iso_and_year(tmp_path):
                        {"text": "a", "time": 1700000000}, {"text": "b", "timestamp": 1700000000123},
                        {"text": "c", "created_utc": "1700000000"}, {"text": "d", "year": 1790},
                        {"text": "e", "date": "2011-10-21T10:25:00+01:00"})
-    dates = [document.date.isoformat() for document in read_file(path).documents]
-    assert dates == ["2023-11-14T22:13:20+00:00", "2023-11-14T22:13:20.123000+00:00", "2023-11-14T22:13:20+00:00",
-                     "1790-01-01T00:00:00", "2011-10-21T10:25:00+01:00"]
+    documents = read_file(path).documents
+    assert [document.date.isoformat() for document in documents] == [
+        "2023-11-14T22:13:20+00:00", "2023-11-14T22:13:20.123000+00:00", "2023-11-14T22:13:20+00:00",
+        "1790-01-01T00:00:00", "2011-10-21T10:25:00+01:00"]
+    assert [document.date_precision for document in documents] == ["", "", "", "year", ""]
+
+
+def test_a_year_month_or_day_says_how_much_the_source_gave(tmp_path):
+    path = write_lines(tmp_path / "partial.jsonl", {"text": "a", "date": "1950"}, {"text": "b", "date": "1950-03"},
+                       {"text": "c", "date": "1950-03-04"}, {"text": "d", "date": "4 March 1950"})
+    documents = read_file(path).documents
+    assert {document.date for document in documents[1:]} <= {datetime(1950, 3, 1), datetime(1950, 3, 4)}
+    assert [document.date_precision for document in documents] == ["year", "month", "day", ""]
 
 
 def test_html_bodies_become_paragraphs(tmp_path):

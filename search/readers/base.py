@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from search.documents import (
+    DatePrecision,
     Document,
     article_id,
     article_id_from_source,
@@ -105,6 +106,7 @@ class RawComment:
     line: int | None = None
     own_id: str = ""
     heading: str = ""
+    date_precision: DatePrecision = ""
 
 
 def build_thread(
@@ -119,6 +121,7 @@ def build_thread(
     tags: tuple[str, ...] = (),
     position: int = 0,
     own_id: str = "",
+    date_precision: DatePrecision = "",
 ) -> tuple[list[Document], list[Problem]]:
     """Make the article and its comments as Documents, resolving reply links to ids.
 
@@ -133,7 +136,7 @@ def build_thread(
         title = untitled_title(body)
     art_id = article_id_from_source(title, own_id) if own_id else article_id(title, author, date)
     documents = [Document(art_id, "article", title, author, date, body, art_id, source, position, None, url, tags,
-                          title_generated=generated)]
+                          title_generated=generated, date_precision=date_precision)]
     seen: set[str] = {art_id}
     ids: list[str] = []
     orders: dict[tuple[str, datetime | None], int] = {}
@@ -156,7 +159,8 @@ def build_thread(
         ids.append(doc_id)
         documents.append(
             Document(doc_id, "comment", title, raw.author, raw.date, raw.body, art_id, source,
-                     position + index + 1, parent, url, (), heading=raw.heading)
+                     position + index + 1, parent, url, (), heading=raw.heading,
+                     date_precision=raw.date_precision)
         )
     return documents, problems
 

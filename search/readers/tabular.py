@@ -114,18 +114,19 @@ def _rows(path: Path, reader, header: list[str], columns: Fields,
         if not body:
             problems.append(Problem(path, start, f"{what} has no body; row skipped", "empty record"))
             continue
-        date = record_date(path, start, columns, row, what, problems) if columns.keys["date"] else None
+        date, precision = record_date(path, start, columns, row, what, problems) if columns.keys["date"] else (None, "")
         author = author_of(columns, row)
         if row.get(_ARTICLE):
             comment = RawComment(author, date, body, text_of(columns, row, "in_reply_to") or None, start,
-                                 own_id_of(columns, row), text_of(columns, row, "title"))
+                                 own_id_of(columns, row), text_of(columns, row, "title"), precision)
             comments.append((row[_ARTICLE], comment))
             continue
         url = text_of(columns, row, "url")
         own_id = own_id_of(columns, row)
         articles.append(_Article(
-            {"title": text_of(columns, row, "title"), "author": author, "date": date, "body": body, "url": url,
-             "tags": tags_of(columns, row), "own_id": link_article_id(url) if url else own_id}, start, own_id))
+            {"title": text_of(columns, row, "title"), "author": author, "date": date, "date_precision": precision,
+             "body": body, "url": url, "tags": tags_of(columns, row),
+             "own_id": link_article_id(url) if url else own_id}, start, own_id))
     return articles, comments
 
 
