@@ -254,7 +254,7 @@ class _Run:
         self.writer: Any = None
         self.searcher = index.searcher()
         self.claimed: dict[str, str] = {}
-        self.claimed_prints: dict[str, str] = {}
+        self.claimed_prints: dict[str, tuple[str, str]] = {}  # fingerprint -> (source, address)
         self.joiner = ThreadJoiner(self)  # comment threads joined to articles by link (search.joining)
 
     def open(self) -> None:
@@ -300,14 +300,22 @@ class _Run:
         stored = self.searcher.document(id=doc_id)
         return stored["source"] if stored else None
 
-    def owner_of_print(self, fingerprint: str) -> str | None:
-        """The source that already holds an article with this fingerprint (see ``fingerprints``)."""
+    def copy_of(self, fingerprint: str) -> tuple[str, str] | None:
+        """The source and address of an article already held with this fingerprint (see ``fingerprints``)."""
         if fingerprint in self.claimed_prints:
             return self.claimed_prints[fingerprint]
         if self.rebuild:
             return None
         number = self.searcher.document_number(fingerprint=fingerprint)
-        return None if number is None else self.searcher.stored_fields(number)["source"]
+        if number is None:
+            return None
+        stored = self.searcher.stored_fields(number)
+        return stored["source"], stored.get("url", "")
+
+    def claim_prints(self, article: Document, key: str) -> None:
+        """Remember an article written in this run by its fingerprints, for finding copies of it."""
+        for fingerprint in fingerprints(article):
+            self.claimed_prints[fingerprint] = (key, article.url)
 
     def batch_full(self) -> bool:
         return not self.rebuild and self.pending >= self.batch_docs
@@ -529,23 +537,36 @@ def _without_duplicates(run: _Run, key: str, documents: list[Document], path: Pa
     for thread in _threads(documents):
         article = thread[0]
         prints = fingerprints(article)
-        earlier = next((here[fingerprint] for fingerprint in prints if fingerprint in here), None)
-        owner = next((owner for fingerprint in prints
-                      if (owner := run.owner_of_print(fingerprint)) is not None and owner != key), None)
+        earlier = next((here[fingerprint] for fingerprint in prints
+                        if fingerprint in here and _same_place(article, here[fingerprint].url, fingerprint)), None)
+        owner = next((copy[0] for fingerprint in prints
+                      if (copy := run.copy_of(fingerprint)) is not None and copy[0] != key
+                      and _same_place(article, copy[1], fingerprint)), None)
         if earlier is not None or owner is not None:
             where = f"earlier in this file ({earlier.title!r})" if earlier else f"from {display_path(owner)}"
-            run.report.problems.append(Problem(path, None, f"duplicate article {article.title!r}: the same text is "
-                                                           f"already indexed {where}; skipped", "duplicate"))
+            at = f" at {article.url}" if article.url else ""
+            run.report.problems.append(Problem(path, None, f"duplicate article {article.title!r}{at}: the same text "
+                                                           f"is already indexed {where}; skipped", "duplicate"))
             continue
         if _id_taken(run, key, article.id, ids_here):
             thread = rebase_thread(thread, _free_id(run, key, article.id, ids_here))
         for fingerprint in prints:
             here[fingerprint] = thread[0]
-            run.claimed_prints[fingerprint] = key
+        run.claim_prints(thread[0], key)
         ids_here.add(thread[0].id)
         run.claimed[thread[0].id] = key
         kept.extend(thread)
     return kept
+
+
+def _same_place(article: Document, other_url: str, fingerprint: str) -> bool:
+    """Whether a copy found by this fingerprint can be the same article.
+
+    One text at two different addresses is two articles: a post cross-posted to
+    several forums is a thread in each, with its own replies, which must not be lost.
+    A copy without an address (a saved page, an export) still matches by its text.
+    """
+    return fingerprint.startswith("u") or not article.url or not other_url or article.url == other_url
 
 
 def _threads(documents: list[Document]) -> Iterator[list[Document]]:

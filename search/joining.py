@@ -235,8 +235,7 @@ class ThreadJoiner:
         self.run.open()
         self.run.writer.delete_by_term("id", stand_in.id)
         self.deleted.add(stand_in.id)
-        for fingerprint in fingerprints(article):
-            self.run.claimed_prints[fingerprint] = key
+        self.run.claim_prints(article, key)
         if stand_in.source not in self.to_read_again:
             self.to_read_again.append(stand_in.source)
 

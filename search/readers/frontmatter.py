@@ -17,6 +17,7 @@ import frontmatter
 import yaml
 
 from search.readers.base import Problem, ReadError, ReadResult, build_thread, paragraphs
+from search.readers.boilerplate import without_site_chrome
 from search.readers.dates import date_or_none, parse_date
 
 _HEADING = re.compile(r"^\|?\s*(?P<level>#{1,6})\s+(?P<text>.+?)\s*(?:#+\s*)?\|?\s*$")
@@ -92,7 +93,7 @@ def read_frontmatter(path: Path, text: str) -> ReadResult:
         for number, line in enumerate(lines)
         if number not in drop and not _RULE.match(line.strip()) and not _BOX.match(line.strip())
     )
-    body = paragraphs(_plain(kept).split("\n"))
+    body = without_site_chrome(paragraphs(_plain(kept).split("\n")))
     if not body:
         raise ReadError(path, None, "no essay text after the front matter", "empty file")
     documents, thread_problems = build_thread(

@@ -25,6 +25,7 @@ from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
 from search.readers.base import Problem, RawComment, ReadError, ReadResult, build_thread, paragraphs
+from search.readers.boilerplate import without_site_chrome
 from search.readers.dates import date_or_none, parse_date
 
 _MAX_CHARS = 20_000_000  # trafilatura refuses larger pages; say so instead of returning nothing
@@ -63,6 +64,8 @@ _NOT_NAMES = frozenset(
     "ANYONE".split()
 )
 _DECK_LINES = 3
+_MAINTENANCE_NOTE = re.compile(r"^(?:page )?last (?:updated|modified|revised|changed)\b", re.IGNORECASE)
+_NOTE_LENGTH = 100
 _DECK_LENGTH = 250
 
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
@@ -85,6 +88,7 @@ def read_html(path: Path, text: str) -> ReadResult:
     if tree is None:
         raise ReadError(path, None, "not readable as HTML")
     _unwrap_layout_tables(tree)
+    _drop_maintenance_notes(tree)
     comments, comment_problems = _comment_thread(path, tree)
     problems.extend(comment_problems)
     # fast: no fallback extractors (readability, jusText). On 150 Socialist Worker pages the output was the
@@ -118,7 +122,8 @@ def read_html(path: Path, text: str) -> ReadResult:
                     "comments")
         )
     documents, thread_problems = build_thread(
-        path, title=title, author=author, date=when, body="\n\n".join(lines), comments=comments, url=extracted.url or ""
+        path, title=title, author=author, date=when, body=without_site_chrome("\n\n".join(lines)), comments=comments,
+        url=extracted.url or "",
     )
     return ReadResult(documents, problems + thread_problems)
 
@@ -133,6 +138,15 @@ def _unwrap_layout_tables(tree: HtmlElement) -> None:
         for element in table.iter("table", "thead", "tbody", "tfoot", "tr", "td", "th"):
             element.tag = "div"
             element.attrib.clear()
+
+
+def _drop_maintenance_notes(tree: HtmlElement) -> None:
+    """Remove "Last updated on 16.10.2006" notes: the date a page was last edited is not when the text appeared,
+    yet trafilatura takes it for the article's date when the page gives no other."""
+    for element in list(tree.iter("p", "div", "span", "small", "font", "address", "footer", "td")):
+        text = " ".join(element.text_content().split())
+        if len(text) < _NOTE_LENGTH and _MAINTENANCE_NOTE.match(text) and element.getparent() is not None:
+            element.drop_tree()
 
 
 def _byline(lines: list[str], title: str) -> tuple[str, datetime | None, list[str]]:

@@ -14,6 +14,7 @@ plain text are decoded, so snippets show what a reader of the page saw.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Mapping
@@ -70,6 +71,10 @@ class Fields:
 
     @classmethod
     def of(cls, names: list[str] | Mapping[str, Any]) -> Fields:
+        return _fields(tuple(names))
+
+    @classmethod
+    def _build(cls, names: tuple[str, ...]) -> Fields:
         by_folded: dict[str, str] = {}
         for name in names:
             by_folded.setdefault(name.casefold(), name)
@@ -100,6 +105,12 @@ class Fields:
         return f"no body: none of {', '.join(ROLES['body'])} (found: {found})"
 
 
+@functools.lru_cache(maxsize=1024)
+def _fields(names: tuple[str, ...]) -> Fields:
+    """Records of one export share a handful of shapes: each is worked out once."""
+    return Fields._build(names)
+
+
 def plain_body(key: str, value: str) -> str:
     """A body as plain text: HTML as paragraphs, entities in plain text decoded, line breaks kept."""
     if key.casefold().endswith("html") or _HTML_MARKUP.search(value):
@@ -108,8 +119,8 @@ def plain_body(key: str, value: str) -> str:
 
 
 def plain_line(value: str) -> str:
-    """A title or name as one line, entities decoded; exports write these as text, so ``<b>`` in one is kept."""
-    return " ".join(_unescape(value).split())
+    """A title or name with its entities decoded, otherwise as written (``<b>`` in one is text, not markup)."""
+    return _unescape(value)
 
 
 def _unescape(text: str) -> str:
@@ -269,7 +280,7 @@ def tags_of(fields: Fields, record: Mapping[str, Any]) -> tuple[str, ...]:
             continue  # a term number (WordPress's REST API) is not a tag's name
         if not isinstance(tag, str):
             raise BadRecord(f"'{key}' must be a list of strings")
-        tag = plain_line(tag)
+        tag = plain_line(tag).strip()
         if tag and tag.casefold() not in _PLACEHOLDERS:
             tags.append(tag)
     return tuple(dict.fromkeys(tags))

@@ -1,0 +1,75 @@
+"""Site navigation and transcription credits cut from an article's text, whatever format it came in.
+
+Archive sites wrap every page in the same lines: a breadcrumb trail at the top
+(``MIA > Archive > Lafargue``), a footer at the bottom (``Top of the page``,
+``Last updated on 7.8.2003``) and, in the notes around the text, who transcribed and
+marked it up. Left in, they match every search for the site's name and make every page
+look like a quotation of every other. Only the very start, the very end and the short
+notes blocks next to them are looked at, so the essay's own words are never touched.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CRUMB = r"[^>\n]{1,40}"
+_BREADCRUMB = re.compile(rf"^{_CRUMB}(?:\s+>\s+{_CRUMB})+\s*>?$")
+_FOOTER = re.compile(
+    r"^(?:top of (?:the )?page|back to (?:the )?top|(?:page )?last (?:updated|modified|revised|changed)\b.*"
+    r"|back (?:to )?the .{1,60} (?:archive|index|library)|.{1,60} internet archive\s*(?:\|\s*.{1,40})?)$",
+    re.IGNORECASE,
+)
+# "Transcribed by ...", "HTML Mark-up: ...", "Corrected & marked up by ...", "Scan & OCR by ...".
+_CREDIT_START = (
+    r"(?:transcri(?:bed|ption|ber)\b|(?:html\s*)?mark(?:ed)?[- ]?up\b|html\s+(?:mark-?up|by)\b"
+    r"|(?:corrected|proofread(?:ing)?|proofed)\s*(?:&|and|,)?\s*(?:marked|mark-?up)\b|proofread(?:ing)?\b"
+    r"|scan(?:ned)?\s*(?:&|and)\s*ocr\b|ocr\b|copied with thanks\b|public domain:|copyleft:)"
+)
+_CREDIT = re.compile(rf"^{_CREDIT_START}", re.IGNORECASE)
+# A credit as a later sentence of a note: "... Chicago 1918. Transcribed & marked up by Einde O’Callaghan ...".
+_CREDIT_SENTENCE = re.compile(rf"(?<=\.)\s+{_CREDIT_START}.*?\.(?=\s|$)", re.IGNORECASE)
+_NOTES_PARAGRAPHS = 8  # how far from each end a notes block with credits can sit
+_NOTE_LENGTH = 400  # a credit is a short note, not a paragraph of the essay
+_LINK_TEXT = 60  # the most a navigation link says
+
+
+def without_site_chrome(body: str) -> str:
+    """The body without a leading breadcrumb, a trailing footer and credit lines in the notes at either end."""
+    blocks = [block for block in body.split("\n\n") if block.strip()]
+    while blocks and _BREADCRUMB.match(_joined(blocks[0])):
+        blocks.pop(0)
+    while blocks and _is_footer(blocks[-1]):
+        blocks.pop()
+    last = len(blocks)
+    cleaned = [
+        _without_credits(block) if number < _NOTES_PARAGRAPHS or number >= last - _NOTES_PARAGRAPHS else block
+        for number, block in enumerate(blocks)
+    ]
+    return "\n\n".join(block for block in cleaned if block)
+
+
+def _joined(block: str) -> str:
+    return " ".join(block.split())
+
+
+def _is_footer(block: str) -> bool:
+    """A footer line, or a row of short links with one (``Chapter 2 | Top of the page``)."""
+    parts = [part.strip(" []") for part in _joined(block).split("|")]
+    return all(len(part) <= _LINK_TEXT for part in parts) and any(_FOOTER.match(part) for part in parts)
+
+
+def _without_credits(block: str) -> str:
+    """A notes paragraph without its credit lines; a credit wrapped over lines runs to the line ending its sentence."""
+    if len(block) > _NOTE_LENGTH and not _CREDIT.match(block):
+        return block
+    kept: list[str] = []
+    in_credit = False
+    for line in block.split("\n"):
+        stripped = line.strip()
+        if _CREDIT.match(stripped):
+            in_credit = True
+        if not in_credit:
+            kept.append(_CREDIT_SENTENCE.sub("", line))
+        elif stripped.endswith((".", ".)")):
+            in_credit = False
+    return "\n".join(kept).strip()
