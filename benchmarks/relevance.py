@@ -378,7 +378,15 @@ def iac_index(size: int, work: Path) -> Path:
     return folder / "index"
 
 
-def timings(size: int, work: Path, count: int) -> list[tuple[str, float, float]]:
+@dataclass(frozen=True)
+class Timing:
+    label: str
+    wall: tuple[float, float]  # p50, p95 ms
+    cpu: tuple[float, float]  # p50, p95 ms of this process's CPU time: less moved by other jobs on the machine
+    partial: int  # answers cut short by the query budget's time limit
+
+
+def timings(size: int, work: Path, count: int) -> list[Timing]:
     index_dir = iac_index(size, work)
     passages = passages_beyond(size, count)
     searcher = IndexHandle(index_dir).searcher()
@@ -389,20 +397,26 @@ def timings(size: int, work: Path, count: int) -> list[tuple[str, float, float]]
                        ("FTS5 bm25, words ORed, top 10", lambda text: fts(Query(text, {}), limit=10))):
         for text in passages[:10]:  # warm-up, untimed
             run(text)
-        elapsed = []
+        wall, cpu, partial = [], [], 0
         for text in passages:
-            started = time.perf_counter()
-            run(text)
-            elapsed.append((time.perf_counter() - started) * 1000)
-        elapsed.sort()
-        rows.append((label, statistics.median(elapsed), elapsed[int(len(elapsed) * 0.95) - 1]))
+            started, started_cpu = time.perf_counter(), time.process_time()
+            answer = run(text)
+            wall.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+            partial += bool(getattr(answer, "partial", False))
+        rows.append(Timing(label, _p50_p95(wall), _p50_p95(cpu), partial))
     return rows
+
+
+def _p50_p95(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    return statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)]
 
 
 # --- the report -------------------------------------------------------------------------------------------------
 
 
-def relevance_table(sets: list[EvalSet], variants: dict[str, dict[str, Any]]) -> list[str]:
+def relevance_table(sets: list[EvalSet], variants: dict[str, dict[str, Any]], references: bool = True) -> list[str]:
     """The FTS5 references and our variants on every set, as Markdown lines."""
     lines = ["", "Sets (see the module docstring for the protocol): "
              + ", ".join(f"{item.name} ({len(item.documents):,} documents, {len(item.queries)} queries)"
@@ -410,10 +424,10 @@ def relevance_table(sets: list[EvalSet], variants: dict[str, dict[str, Any]]) ->
              "## nDCG@10 / Recall@100 / MRR@10", "",
              "| engine | " + " | ".join(item.name for item in sets) + " | mean nDCG@10 |",
              "|---|" + "---|" * (len(sets) + 1)]
-    references = {"FTS5 bm25 (porter)": lambda item: Fts5(item.documents),
-                  "FTS5 bm25 (unstemmed)": lambda item: Fts5(item.documents, stemmed=False)}
+    engines = {"FTS5 bm25 (porter)": lambda item: Fts5(item.documents),
+               "FTS5 bm25 (unstemmed)": lambda item: Fts5(item.documents, stemmed=False)} if references else {}
     table: list[tuple[str, list[tuple[float, float, float]]]] = []
-    for label, make in references.items():
+    for label, make in engines.items():
         table.append((label, [score(make(item), item.queries) for item in sets]))
         print(label, table[-1][1], file=sys.stderr)
     for label, settings in variants.items():
@@ -438,6 +452,8 @@ def main() -> None:
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--queries", type=int, default=200, help="Queries per set (at most).")
     parser.add_argument("--variants", default="all", help="'all', 'default', or names separated by commas.")
+    parser.add_argument("--references", choices=("fts5", "none"), default="fts5",
+                        help="'none' leaves out the FTS5 rows (to run variants in several processes).")
     parser.add_argument("--sizes", default="10000", help="IAC sizes for the timing rows ('' for none).")
     parser.add_argument("--timing-queries", type=int, default=200)
     parser.add_argument("--work", type=Path, default=WORK_DIR, help="Where data and indexes are cached.")
@@ -451,14 +467,16 @@ def main() -> None:
              f"{' '.join(f'{value:.1f}' for value in os.getloadavg())} (2 cores, shared with other jobs). "
              f"Command: `{' '.join(['.venv/bin/python', 'benchmarks/relevance.py', *sys.argv[1:]])}`."]
     if sets:
-        lines += relevance_table(sets, names)
+        lines += relevance_table(sets, names, args.references == "fts5")
     sizes = [int(size) for size in args.sizes.split(",") if size]
     if sizes:
         lines += ["", "## Speed: passages of 150-300 words (IAC posts not in the index)", "",
-                  "| documents | engine | p50 ms | p95 ms |", "|---:|---|---:|---:|"]
+                  "| documents | engine | p50 ms | p95 ms | CPU p50 ms | CPU p95 ms | cut by the time limit |",
+                  "|---:|---|---:|---:|---:|---:|---:|"]
         for size in sizes:
-            for label, p50, p95 in timings(size, args.work, args.timing_queries):
-                lines.append(f"| {size:,} | {label} | {p50:.1f} | {p95:.1f} |")
+            for row in timings(size, args.work, args.timing_queries):
+                lines.append(f"| {size:,} | {row.label} | {row.wall[0]:.1f} | {row.wall[1]:.1f} | {row.cpu[0]:.1f} "
+                             f"| {row.cpu[1]:.1f} | {row.partial} |")
                 print(lines[-1], file=sys.stderr)
     report = "\n".join(lines) + "\n"
     print(report)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from search.documents import KINDS, Document, given_date
+from search.documents import KINDS, Document
 
 if TYPE_CHECKING:
     from search.indexer import IndexReport
@@ -419,12 +419,10 @@ def _marked(highlight: Highlight) -> str:
 
 
 def _date(document: Document) -> str:
-    """Day and minute, with the UTC offset when the source gave one; only the year (or month, day) it gave."""
-    if document.date is None:
-        return "no date"
-    if document.date_precision:
-        return given_date(document)
-    return document.date.isoformat(sep=" ", timespec="minutes")
+    """As much of the date as the source gave: a year, a month, a day, or day and minute (with its offset)."""
+    from search.shown_dates import date_text
+
+    return date_text(document.date, document.date_precision)
 
 
 def _dates_said(query: str) -> str:

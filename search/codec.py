@@ -151,8 +151,9 @@ class FieldPostings:
         return sum(frequencies)
 
     def nbytes(self) -> int:
-        """Roughly what these arrays hold in memory."""
-        return 16 * len(self.docs) + len(self.values) + 80 * len(self.terms)
+        """Roughly the memory these postings take at their peak: the arrays, then the sorted copies made
+        when they are written (about 40 bytes a posting and a second copy of the values), and the terms."""
+        return 56 * len(self.docs) + 2 * len(self.values) + 120 * len(self.terms)
 
     def sorted_terms(self, length_bytes: bytearray) -> Iterator[tuple[bytes, list[bytes], bytes]]:
         """Each term in byte order with its encoded blocks and its term info (without the extent).
@@ -309,18 +310,22 @@ class BatchSegmentWriter(SegmentWriter):
         perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
-        if self._pending_bytes() > self.limit_bytes:
-            self._start_new_segment()
+        if not self.docnum % 256:
+            self._spill_if_over_limit()
+
+    def add_reader(self, reader: Any) -> None:
+        """A merged segment's documents and postings; only then may the segment be closed."""
+        super().add_reader(reader)
+        self._spill_if_over_limit()
 
     def add_postings_to_pool(self, reader: Any, startdoc: int, docmap: dict[int, int] | None) -> None:
         """Merged segments' postings go to the same arrays as new documents'."""
         for fieldname, term, docnum, weight, value in self._process_posts(reader.iter_postings(), startdoc, docmap):
             self._field_postings(fieldname).add(term, docnum, weight, value)
 
-    def _pending_bytes(self) -> int:
-        if self.docnum % 256:
-            return 0
-        return sum(postings.nbytes() for postings in self._postings.values())
+    def _spill_if_over_limit(self) -> None:
+        if sum(postings.nbytes() for postings in self._postings.values()) > self.limit_bytes:
+            self._start_new_segment()
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
@@ -388,14 +393,18 @@ class BatchSubWriterTask(SubWriterTask):
 
 
 class BatchMpWriter(MpWriter, BatchSegmentWriter):
-    """Whoosh's multi-process writer, each process writing its own segments (never merged at commit)."""
+    """Whoosh's multi-process writer, each process writing its own segments (never merged at commit).
 
-    def __init__(self, ix: FileIndex, procs: int | None = None, batchsize: int = 100, **kwargs: Any) -> None:
+    ``limitmb`` is the budget of the whole writer: each sub-writer gets its share.
+    """
+
+    def __init__(self, ix: FileIndex, procs: int | None = None, batchsize: int = 100, limitmb: int = 128,
+                 **kwargs: Any) -> None:
         kwargs.pop("multisegment", None)
-        BatchSegmentWriter.__init__(self, ix, **kwargs)
+        BatchSegmentWriter.__init__(self, ix, limitmb=limitmb, **kwargs)
         self.procs = procs or cpu_count()
         self.batchsize = batchsize
-        self.subargs = kwargs
+        self.subargs = {**kwargs, "limitmb": max(1, limitmb // self.procs)}
         self.multisegment = True
         self.tasks = []
         self.jobqueue = Queue(self.procs * 4)

@@ -49,10 +49,9 @@ class Document:
 
 def given_date(document: Document) -> str | None:
     """The date as far as its source gave it: ``1790``, ``1790-03``, ``1790-03-04``, else the full ISO time."""
-    if document.date is None:
-        return None
-    width = {"year": 4, "month": 7, "day": 10}.get(document.date_precision)
-    return document.date.isoformat()[:width] if width else document.date.isoformat()
+    from search.shown_dates import date_iso  # the one formatter; it needs nothing from here at run time
+
+    return date_iso(document.date, document.date_precision)
 
 
 def utc_instant(value: datetime) -> datetime:

@@ -489,7 +489,7 @@ def _index_source(run: _Run, path: Path, previous: SourceState | None, strict: b
         report.failed.append(Problem(path, None, "not indexed: --strict and the file has problems", "strict"))
         return
     joined, rest = run.joiner.join(key, result.documents, replacing=previous is not None)
-    documents = joined + _without_duplicates(run, key, rest, path)
+    documents = joined + _without_duplicates(run, key, rest, path, result.lines)
     old_ids = _ids_of_source(run, key) if previous else {}
     # A file bigger than a batch is committed in batches of its own (after what is pending, so the files
     # before it stay whole in one commit); a smaller one always lands whole in one commit.
@@ -525,7 +525,8 @@ def _index_source(run: _Run, path: Path, previous: SourceState | None, strict: b
     run.pending += 1
 
 
-def _without_duplicates(run: _Run, key: str, documents: list[Document], path: Path) -> list[Document]:
+def _without_duplicates(run: _Run, key: str, documents: list[Document], path: Path,
+                        lines: dict[int, int]) -> list[Document]:
     """Drop copies of articles already read (same opening text or address), with their comments.
 
     Two different articles that happen to share an id (same title, author and date, or the
@@ -543,10 +544,14 @@ def _without_duplicates(run: _Run, key: str, documents: list[Document], path: Pa
                       if (copy := run.copy_of(fingerprint)) is not None and copy[0] != key
                       and _same_place(article, copy[1], fingerprint)), None)
         if earlier is not None or owner is not None:
-            where = f"earlier in this file ({earlier.title!r})" if earlier else f"from {display_path(owner)}"
+            if earlier is None:
+                where = f"from {display_path(owner)}"
+            else:
+                line = f"line {lines[earlier.position]}, " if earlier.position in lines else ""
+                where = f"earlier in this file ({line}{earlier.title!r})"
             at = f" at {article.url}" if article.url else ""
-            run.report.problems.append(Problem(path, None, f"duplicate article {article.title!r}{at}: the same text "
-                                                           f"is already indexed {where}; skipped", "duplicate"))
+            reason = f"duplicate article {article.title!r}{at}: the same text is already indexed {where}; skipped"
+            run.report.problems.append(Problem(path, lines.get(article.position), reason, "duplicate"))
             continue
         if _id_taken(run, key, article.id, ids_here):
             thread = rebase_thread(thread, _free_id(run, key, article.id, ids_here))

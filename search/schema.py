@@ -19,7 +19,7 @@ from array import array
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from whoosh import query
 from whoosh.analysis import Composable, Token
@@ -27,7 +27,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Characters
 from whoosh.system import _INT_SIZE, pack_uint, unpack_uint
 
-from search.documents import Document, fingerprints, utc_instant
+from search.documents import DatePrecision, Document, fingerprints, utc_instant
 
 STOP_WORDS = frozenset(
     "a an and are as at be by can for from have if in is it may not of on or that the this to us we when will "
@@ -323,17 +323,29 @@ def _text_field(analyzer: WordAnalyzer, **options: Any) -> TEXT:
     return field
 
 
+class GivenDate(NamedTuple):
+    """A date to index: the moment in UTC, and how much of it the source gave."""
+
+    instant: datetime
+    precision: DatePrecision
+
+
 class CalendarDate(DATETIME):
     """A date indexed as its year, month and day terms (``y2011``, ``m2011-10``, ``d2011-10-21``).
+
+    Only the terms the source gave: a bare year is indexed as its year term alone
+    and a month as its year and month, so ``date:1898-01-01`` does not match a
+    year-only "1898" while ``date:1898`` and ranges covering the year do.
 
     A range then becomes a few term ranges (whole years in the middle, months
     and days at the edges) instead of Whoosh's numeric tiers, which expand to
     thousands of terms. Sorting still uses DATETIME's column.
     """
 
-    def index(self, value: datetime, **kwargs: Any):
-        day = value.date()
-        for term in (_year_term(day), _month_term(day), _day_term(day)):
+    def index(self, value: GivenDate, **kwargs: Any):
+        day = value.instant.date()
+        terms = {"year": 1, "month": 2}.get(value.precision, 3)
+        for term in (_year_term(day), _month_term(day), _day_term(day))[:terms]:
             yield term.encode("ascii"), 1, 1.0, b""
 
     def to_bytes(self, value: Any, shift: int = 0) -> bytes:
@@ -511,7 +523,7 @@ def document_fields(document: Document) -> dict[str, Any]:
     if document.date is not None:
         # Terms and the sort column compare moments in UTC; the stored value keeps the offset as given.
         instant = utc_instant(document.date)
-        fields["date"] = instant
+        fields["date"] = GivenDate(instant, document.date_precision)
         fields["_stored_date"] = document.date
         fields["year"] = instant.year
     if document.tags:

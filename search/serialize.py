@@ -6,13 +6,14 @@ from typing import Any
 
 from search.documents import Document
 from search.results import Highlight, Hit, Marked, SearchPage
+from search.shown_dates import date_iso
 
 
 def document_json(document: Document, body: bool = False) -> dict[str, Any]:
     """A document's fields; the body only when asked, since hit lists carry a snippet instead."""
     fields: dict[str, Any] = {
         "id": document.id, "kind": document.kind, "title": document.title, "author": document.author,
-        "date": document.date.isoformat() if document.date else None, "article_id": document.article_id,
+        "date": date_iso(document.date, document.date_precision), "article_id": document.article_id,
         "parent_id": document.parent_id, "url": document.url, "tags": list(document.tags)}
     if body:
         fields["body"] = document.body

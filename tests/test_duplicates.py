@@ -57,6 +57,18 @@ def test_the_same_thread_at_the_same_address_is_still_a_duplicate_named_by_its_a
     assert report.added == Counter(article=1, comment=1)
 
 
+def test_a_duplicate_line_of_a_json_lines_file_is_named_by_its_line(tmp_path: Path) -> None:
+    line = CROSS_POSTED.read_text(encoding="utf-8").splitlines()[3]
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "tax.jsonl").write_text(f"{line}\n\n{line}\n", encoding="utf-8")
+    report = index_paths(tmp_path / "index", [archive])
+    (duplicate,) = [problem for problem in report.problems if problem.kind == "duplicate"]
+    assert duplicate.line == 3
+    assert str(duplicate).startswith(f"{archive / 'tax.jsonl'}:3: duplicate article")
+    assert "earlier in this file (line 1, " in duplicate.reason
+
+
 def test_a_copy_without_an_address_is_still_found_by_its_text(tmp_path: Path) -> None:
     """A saved page or an export without the address is the same article as the addressed copy."""
     record = json.loads(CROSS_POSTED.read_text(encoding="utf-8").splitlines()[3])

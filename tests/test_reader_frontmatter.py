@@ -68,12 +68,13 @@ def test_missing_title_falls_back_to_the_first_heading(tmp_path: Path) -> None:
     ]
 
 
-def test_missing_title_without_heading_uses_the_file_name(tmp_path: Path) -> None:
+def test_missing_title_without_heading_uses_the_opening_words_marked_as_made_up(tmp_path: Path) -> None:
+    """A file name ("1894-sep09", "15") is no title; the opening words, marked as such, tell a reader more."""
     path = tmp_path / "notes-on-tax.md"
     path.write_text("---\nauthor: Ann\ndate: 2020\n---\nJust prose.\n", encoding="utf-8")
     result = read_file(path)
-    assert result.documents[0].title == "notes-on-tax"
-    assert "using the file name 'notes-on-tax'" in result.problems[0].reason
+    assert (result.documents[0].title, result.documents[0].title_generated) == ("Just prose.", True)
+    assert "using its opening words" in result.problems[0].reason
 
 
 def test_marxists_page_with_empty_front_matter() -> None:

@@ -155,3 +155,16 @@ def test_a_wordpress_rest_api_response_reads_its_rendered_fields(tmp_path):
         "Why the strike matters", "", (), "https://blog.example/2024/05/strike/")
     assert post.body == "The strike is about pay.\n\nIt is also about time & dignity."
     assert post.id == "17" and post.date == datetime(2024, 5, 2, 10, 0)
+
+
+def test_json_nested_too_deeply_is_a_clear_message_not_a_crash(tmp_path):
+    deep = '{"title": "Deep", "text": "x", "children": ' + "[" * 100_000
+    with pytest.raises(ReadError, match="JSON nested too deeply to read"):
+        read_file(write(tmp_path, "deep.json", deep))
+    result = read_file(write(tmp_path, "deep.json", '[{"title": "Kept", "text": "Fine."},\n' + deep))
+    assert [document.title for document in result.documents] == ["Kept"]
+    assert [(problem.line, problem.kind) for problem in result.problems] == [(1, "date"), (2, "parse")]
+    assert "nested too deeply to read" in result.problems[1].reason
+    lines = read_file(write(tmp_path, "deep.jsonl", '{"title": "Kept", "text": "Fine."}\n' + deep + "\n"))
+    assert (2, "JSON nested too deeply to read; line skipped") in [(problem.line, problem.reason)
+                                                                    for problem in lines.problems]

@@ -124,3 +124,13 @@ def test_a_csv_with_text_name_year_columns_reads_like_the_speeches(tmp_path):
     assert washington.title_generated and washington.title.startswith("Fellow-Citizens of the Senate")
     assert (obama.author, obama.tags) == ("Barack Obama", ("Democratic",))
     assert obama.body == speeches[1]["text"]
+
+
+def test_a_comment_count_is_not_a_list_of_comments(tmp_path):
+    path = write_lines(tmp_path / "counted.jsonl",
+                       {"title": "Counted", "text": "Body.", "date": "2020", "comments": 12},
+                       {"title": "Odd", "text": "Body.", "date": "2020", "replies": "none"})
+    result = read_file(path)
+    assert [document.kind for document in result.documents] == ["article", "article"]
+    assert [(problem.line, problem.reason) for problem in result.problems] == [
+        (2, "the article: 'replies' must be a list, found a string; its comments skipped")]

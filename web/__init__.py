@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, current_app, g
 
 from search.query import QueryLimits
+from search.shown_dates import date_iso, date_text
 from search.store import IndexHandle, default_index_dir
 
 
@@ -31,6 +32,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.blueprint)
     app.register_blueprint(insight.blueprint)
     app.register_blueprint(similar.blueprint)
+    # Every page shows a date through the core's one formatter, as much of it as the source gave.
+    app.add_template_filter(date_text)
+    app.add_template_filter(date_iso)
     return app
 
 

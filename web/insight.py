@@ -20,6 +20,7 @@ from search.documents import Document
 from search.feeds import newest
 from search.query import QueryError
 from search.quotes import QuotedPlace, QuoteError, quoted_places, trace_document, trace_text
+from search.shown_dates import feed_time
 from search.timeline import Period, narrowed, page_timeline
 from web import current_searcher
 from web.state import NO_DATE, ParamError, SearchState
@@ -134,10 +135,8 @@ def xml_text(text: str) -> str:
 
 @blueprint.app_template_filter()
 def atom_time(moment: datetime) -> str:
-    """RFC 3339, as Atom wants it; a time without a zone is taken as UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.isoformat(timespec="seconds")
+    """RFC 3339, as Atom wants it: a year, month or day is its first moment; a time without a zone is taken as UTC."""
+    return feed_time(moment)
 
 
 @blueprint.app_context_processor

@@ -106,7 +106,7 @@ def read_file(path: Path, data: bytes | None = None) -> ReadResult:
             raise ReadError(path, None, f"not a readable gzip file: {error}") from error
     text, problems = decode(path, data)
     result = reader(path, text)
-    return ReadResult(result.documents, problems + result.problems)
+    return ReadResult(result.documents, problems + result.problems, result.lines)
 
 
 __all__ = ["LEFT_OUT", "Problem", "ReadError", "ReadResult", "read_file", "reader_for", "supported_suffixes",

@@ -61,6 +61,7 @@ class ReadError(Exception):
 class ReadResult:
     documents: list[Document]
     problems: list[Problem] = field(default_factory=list)
+    lines: dict[int, int] = field(default_factory=dict)  # an article's position -> its line, where there are lines
 
 
 # Detectors confuse short Western text in these with each other; cp1252 is what such archives use.

@@ -20,16 +20,16 @@ _FOOTER = re.compile(
     re.IGNORECASE,
 )
 # "Transcribed by ...", "HTML Mark-up: ...", "Corrected & marked up by ...", "Scan & OCR by ...".
+# Capitalised, as a credit starts its line or sentence: a wrapped line of prose may begin "transcribed by".
 _CREDIT_START = (
-    r"(?:transcri(?:bed|ption|ber)\b|(?:html\s*)?mark(?:ed)?[- ]?up\b|html\s+(?:mark-?up|by)\b"
-    r"|(?:corrected|proofread(?:ing)?|proofed)\s*(?:&|and|,)?\s*(?:marked|mark-?up)\b|proofread(?:ing)?\b"
-    r"|scan(?:ned)?\s*(?:&|and)\s*ocr\b|ocr\b|copied with thanks\b|public domain:|copyleft:)"
+    r"(?:Transcri(?:bed|ption|ber)\b|(?:HTML\s*)?Mark(?:ed)?[- ]?[Uu]p\b|HTML\s+(?:[Mm]ark-?[Uu]p|by)\b"
+    r"|(?:Corrected|Proofread(?:ing)?|Proofed)\s*(?:&|and|,)?\s*(?:marked|mark-?up)\b|Proofread(?:ing)?\b"
+    r"|Scan(?:ned)?\s*(?:&|and)\s*OCR\b|OCR\b|Copied with thanks\b|Public Domain:|Copyleft:)"
 )
-_CREDIT = re.compile(rf"^{_CREDIT_START}", re.IGNORECASE)
+_CREDIT = re.compile(rf"^{_CREDIT_START}")
 # A credit as a later sentence of a note: "... Chicago 1918. Transcribed & marked up by Einde O’Callaghan ...".
-_CREDIT_SENTENCE = re.compile(rf"(?<=\.)\s+{_CREDIT_START}.*?\.(?=\s|$)", re.IGNORECASE)
+_CREDIT_SENTENCE = re.compile(rf"(?<=\.)\s*{_CREDIT_START}.*?\.(?=\s|$)")
 _NOTES_PARAGRAPHS = 8  # how far from each end a notes block with credits can sit
-_NOTE_LENGTH = 400  # a credit is a short note, not a paragraph of the essay
 _LINK_TEXT = 60  # the most a navigation link says
 
 
@@ -60,8 +60,6 @@ def _is_footer(block: str) -> bool:
 
 def _without_credits(block: str) -> str:
     """A notes paragraph without its credit lines; a credit wrapped over lines runs to the line ending its sentence."""
-    if len(block) > _NOTE_LENGTH and not _CREDIT.match(block):
-        return block
     kept: list[str] = []
     in_credit = False
     for line in block.split("\n"):

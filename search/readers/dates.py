@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timezone
 
 from dateutil import parser as dateutil_parser
 
+from search.documents import DatePrecision
+
 _EXPORT_FORMATS = (
     "%d %B, %Y - %H:%M",  # 19 October, 2011 - 10:25
     "%a, %d/%m/%Y - %H:%M",  # Thu, 20/10/2011 - 13:18
@@ -51,6 +53,56 @@ def _as_given(value: datetime) -> datetime:
     if offset is None:
         return value.replace(tzinfo=None)
     return value.replace(tzinfo=UTC if not offset else timezone(offset))
+
+
+# Two defaults for the parts a text leaves out: a part that comes back different was not written.
+_EARLY, _LATE = datetime(1900, 1, 1), datetime(1900, 2, 2, 1, 1)
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+# "August 27, 1898", "27th August 1898", "August 1898" (a day on either side of the month, or none);
+# not the end of a span such as "Jan-June 1884" or "May and June 1884".
+_WRITTEN_DATE = re.compile(rf"(?<![-–/])(?<![-–/] )(?<!and )(?<!to )"
+                           rf"\b(?:(?P<day_first>\d{{1,2}})(?:st|nd|rd|th)?\s+)?(?P<month>{_MONTHS})\.?\s+"
+                           rf"(?:(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(?P<year>\d{{4}})\b", re.IGNORECASE)
+
+
+def given_precision(text: str) -> DatePrecision:
+    """How much of a date a text gives: "year" (``1898``), "month" (``August 1898``), "day" (``27 Aug 1898``),
+    or "" when it gives a time, so a reader never stores a day or a time the source did not write."""
+    cleaned = " ".join(text.split())
+    partial = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?", cleaned)
+    if partial:
+        return "month" if partial[2] else "year"
+    try:
+        early, late = (dateutil_parser.parse(cleaned.replace(" - ", " "), dayfirst=True, default=default)
+                       for default in (_EARLY, _LATE))
+    except (ValueError, OverflowError):
+        return ""  # only the fixed export formats, which all carry a time
+    if early.month != late.month:
+        return "year"
+    if early.day != late.day:
+        return "month"
+    return "day" if (early.hour, early.minute) != (late.hour, late.minute) else ""
+
+
+def fuller_date(year: int, opening: str) -> tuple[datetime, DatePrecision] | None:
+    """A fuller date in ``year`` that a document's opening lines write ("From Workers' Republic, August 27,
+    1898"), for a source that gave only the year; None unless every such date there agrees (a "Written:
+    June 1898" beside "Published: August 1898" is left as the year)."""
+    found: set[tuple[int, int]] = set()
+    for match in _WRITTEN_DATE.finditer(opening):
+        if int(match["year"]) != year:
+            continue
+        month = _MONTHS.lower().split("|").index(match["month"].lower()) + 1
+        found.add((month, int(match["day"] or match["day_first"] or 0)))
+    months = {month for month, _ in found}
+    days = {day for _, day in found if day}
+    if len(months) != 1 or len(days) > 1:
+        return None
+    month, day = months.pop(), days.pop() if days else 0
+    try:
+        return (datetime(year, month, day), "day") if day else (datetime(year, month, 1), "month")
+    except ValueError:
+        return None  # "February 30, 1898": a misprint is no date
 
 
 def date_or_none(text: str | None) -> datetime | None:

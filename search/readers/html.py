@@ -24,9 +24,11 @@ import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
+from search.documents import DatePrecision
 from search.readers.base import Problem, RawComment, ReadError, ReadResult, build_thread, paragraphs
 from search.readers.boilerplate import without_site_chrome
-from search.readers.dates import date_or_none, parse_date
+from search.readers.dates import date_or_none, fuller_date, given_precision, parse_date
+from search.readers.wordpress import LEFT_OUT
 
 _MAX_CHARS = 20_000_000  # trafilatura refuses larger pages; say so instead of returning nothing
 _BYLINE = re.compile(
@@ -66,6 +68,17 @@ _NOT_NAMES = frozenset(
 _DECK_LINES = 3
 _MAINTENANCE_NOTE = re.compile(r"^(?:page )?last (?:updated|modified|revised|changed)\b", re.IGNORECASE)
 _NOTE_LENGTH = 100
+# A contents page lists other pages: a line that is a whole link's text is an entry, and a story list gives
+# each linked headline a kicker and a teaser, so one line in four being an entry (and five at least) is a list.
+_CONTENTS_ENTRIES = 5
+_CONTENTS_SHARE = 4
+_HEADLINES = "*[self::h1 or self::h2 or self::h3 or self::b or self::strong]"
+_HEADLINE_LENGTH = 150
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")  # tags written inside a <title>, which the browser shows as text
+_TITLE_WORD = re.compile(r"[^\W\d_]{4,}")  # the words that say what a title is about
+_YEAR = r"1[5-9]\d\d|20\d\d"
+_PUBLISHED = re.compile(rf"^(?:(?:Originally |First )?(?:published|written)\b.{{0,120}}?\b(?P<year>{_YEAR})\b(?!\s*-)"
+                        rf"|From\b.{{0,100}}\b(?P<from_year>{_YEAR})\.?$)", re.IGNORECASE)
 _DECK_LENGTH = 250
 
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
@@ -91,6 +104,7 @@ def read_html(path: Path, text: str) -> ReadResult:
     _drop_maintenance_notes(tree)
     comments, comment_problems = _comment_thread(path, tree)
     problems.extend(comment_problems)
+    linked, emphasised = _texts_of(tree, "a[@href and not(starts-with(@href, '#'))]"), _texts_of(tree, _HEADLINES)
     # fast: no fallback extractors (readability, jusText). On 150 Socialist Worker pages the output was the
     # same and extraction took 14% less time (benchmarks/reading.py).
     extracted = trafilatura.bare_extraction(
@@ -103,17 +117,30 @@ def read_html(path: Path, text: str) -> ReadResult:
         raise ReadError(path, None, "no article text found in the page", "empty file")
 
     lines = [line.strip() for line in extracted.text.split("\n") if line.strip()]
-    title = (extracted.title or "").strip()
+    title = " ".join(_TAG.sub("", extracted.title or "").split())  # "Message from <I>Socialist Worker</I>"
+    headline = _headline(lines, title, emphasised)
+    if headline:
+        problems.append(Problem(path, None, f"the page's <title> {title!r} is not in its text; using its headline "
+                                            f"{headline!r}", "title"))
+        title = headline
     author, line_date, lines = _byline(lines, title)
     while lines and _COUNTER.match(lines[-1]):
         lines.pop()
-    if not title:
-        title = path.stem
-        problems.append(Problem(path, None, f"page has no title; using the file name {title!r}", "title"))
+    entries = sum(" ".join(line.split()).casefold() in linked for line in lines)
+    if entries >= _CONTENTS_ENTRIES and entries * _CONTENTS_SHARE >= len(lines):
+        reason = f"a contents page ({entries} of its {len(lines)} lines are links to other pages), not an essay"
+        return ReadResult([], [Problem(path, None, f"{reason}; left out", LEFT_OUT)])
+    if not title:  # build_thread titles it from its opening words, marked as made up: a file name says less
+        problems.append(Problem(path, None, "page has no title; using its opening words", "title"))
     author = (extracted.author or "").strip() or author or _deck_author(lines)
     if not author:
         problems.append(Problem(path, None, "no byline found; indexed without an author", "author"))
-    when = line_date or date_or_none(extracted.date)
+    # trafilatura's date is always a day (YYYY-MM-DD); a date line may give less.
+    when, precision = line_date or (date_or_none(extracted.date), "day")
+    if when is not None and precision == "year":
+        when, precision = fuller_date(when.year, "\n".join(lines[:_HEADER_LINES])) or (when, precision)
+    if when is None:
+        when, precision = _published(lines) or (None, "")
     if when is None:
         problems.append(Problem(path, None, "no date found in the page; indexed without a date", "date"))
     if (extracted.comments or "").strip():
@@ -123,7 +150,7 @@ def read_html(path: Path, text: str) -> ReadResult:
         )
     documents, thread_problems = build_thread(
         path, title=title, author=author, date=when, body=without_site_chrome("\n\n".join(lines)), comments=comments,
-        url=extracted.url or "",
+        url=extracted.url or "", date_precision=precision,
     )
     return ReadResult(documents, problems + thread_problems)
 
@@ -140,6 +167,30 @@ def _unwrap_layout_tables(tree: HtmlElement) -> None:
             element.attrib.clear()
 
 
+def _texts_of(tree: HtmlElement, xpath: str) -> set[str]:
+    """The whole texts of the elements ``xpath`` finds (links to other pages; headings and bold lines), folded."""
+    return {" ".join(element.text_content().split()).casefold() for element in tree.xpath(f"//{xpath}")} - {""}
+
+
+def _headline(lines: list[str], title: str, emphasised: set[str]) -> str:
+    """The headline the text opens with, where the page's <title> is about something else.
+
+    A page saved with another page's <title> (Socialist Worker's ``372_04_CiceroMayor.php``
+    carries ``372_04_BloodyTexas.php``'s) still shows its own headline, set as a heading or in
+    bold, as the first line of the article: that is what a reader takes for its title. A <title>
+    whose words the text uses ("Obituary: Joe Strummer") is kept, and so is a kicker in capitals.
+    """
+    if not lines or not title:
+        return ""
+    first = " ".join(lines[0].split())
+    if (len(first) > _HEADLINE_LENGTH or first.endswith((",", ":", ".")) or first.isupper()
+            or first.casefold() not in emphasised):
+        return ""
+    used = set(_TITLE_WORD.findall(" ".join(lines).casefold()))
+    words = _TITLE_WORD.findall(title.casefold())
+    return first if words and 2 * sum(word in used for word in words) < len(words) else ""
+
+
 def _drop_maintenance_notes(tree: HtmlElement) -> None:
     """Remove "Last updated on 16.10.2006" notes: the date a page was last edited is not when the text appeared,
     yet trafilatura takes it for the article's date when the page gives no other."""
@@ -149,7 +200,7 @@ def _drop_maintenance_notes(tree: HtmlElement) -> None:
             element.drop_tree()
 
 
-def _byline(lines: list[str], title: str) -> tuple[str, datetime | None, list[str]]:
+def _byline(lines: list[str], title: str) -> tuple[str, tuple[datetime, DatePrecision] | None, list[str]]:
     """Take the headline, ``By NAME`` and date lines from the top of the text."""
     author, when = "", None
     kept = []
@@ -187,16 +238,29 @@ def _deck_author(lines: list[str]) -> str:
     return ""
 
 
-def _line_date(line: str) -> datetime | None:
-    """A line that is only a date, perhaps with a page or issue number: ``November 7, 2003 | Page 12``."""
+def _published(lines: list[str]) -> tuple[datetime, DatePrecision] | None:
+    """The year of a publication note atop the text ("Originally published in early 1885.", "First published:
+    Nauchnoye Obozreniye, Nos.3 & 4, 1898.", "From Forward, 26 July 1913."), which archives of old texts print."""
+    for line in lines[:_HEADER_LINES]:
+        note = _PUBLISHED.match(line)
+        if note:
+            year = int(note["year"] or note["from_year"])
+            return fuller_date(year, line) or (datetime(year, 1, 1), "year")  # the day only from the note itself
+    return None
+
+
+def _line_date(line: str) -> tuple[datetime, DatePrecision] | None:
+    """A line that is only a date, perhaps with a page or issue number: ``November 7, 2003 | Page 12``, and how
+    much of a date it gives."""
     match = _DATE_LINE.match(line)
     if not match or not re.search(r"\d{4}", match["date"]):
         return None
     text = match["date"].strip()
     spanish = _SPANISH_DATE.match(text)
     if spanish and spanish[2].lower() in _SPANISH_MONTHS:
-        text = f"{spanish[1] or 1} {_SPANISH_MONTHS[spanish[2].lower()]} {spanish[3]}"
-    return date_or_none(text)
+        text = f"{spanish[1] or ''} {_SPANISH_MONTHS[spanish[2].lower()]} {spanish[3]}".strip()
+    when = date_or_none(text)
+    return None if when is None else (when, given_precision(text))
 
 
 # Comment threads -------------------------------------------------------------------------------------------------
@@ -308,10 +372,10 @@ def _comment_thread(path: Path, tree: HtmlElement) -> tuple[list[RawComment], li
         who = item.author or "an anonymous commenter"
         if not item.author:
             problems.append(Problem(path, line, "comment has no author; indexed without one", "author"))
-        when = None
+        when, precision = None, ""
         for text in item.dates:
             try:
-                when = parse_date(text)
+                when, precision = parse_date(text), given_precision(text)
                 break
             except ValueError:
                 continue
@@ -322,7 +386,8 @@ def _comment_thread(path: Path, tree: HtmlElement) -> tuple[list[RawComment], li
         reply_to = index_of.get(parent) if parent is not None else None
         index_of[element] = len(comments)
         wrapper = next((outer for outer, inner in stand_in.items() if inner is element), None)
-        comments.append(RawComment(item.author, when, item.body, reply_to, line, _cms_comment_id(element, wrapper)))
+        comments.append(RawComment(item.author, when, item.body, reply_to, line, _cms_comment_id(element, wrapper),
+                                   date_precision=precision))
 
     _remove_thread(tree, list(found), members)
     return comments, problems

@@ -45,6 +45,8 @@ def read_json(path: Path, text: str) -> ReadResult:
         what = "the file looks truncated" if cut.truncated else "not valid JSON"
         raise ReadError(path, cut.line, f"{what} ({cut.reason}); nothing of it was read",
                         "truncated" if cut.truncated else "parse") from error
+    except RecursionError as error:
+        raise ReadError(path, _line_at(text, start), "JSON nested too deeply to read") from error
     after = _skip_space(text, end)
     if after < len(text):
         if isinstance(value, dict) and "\n" in text[end:after]:
@@ -103,6 +105,8 @@ def _list_items(text: str, start: int) -> Iterator[tuple[Any, int]]:
             value, end = _DECODER.raw_decode(text, position)
         except json.JSONDecodeError as error:
             raise _Cut(error, text) from error
+        except RecursionError as error:
+            raise _Cut(json.JSONDecodeError("nested too deeply to read", text, position), text) from error
         line, counted = line + text.count("\n", counted, position), position
         yield value, line
         position = _skip_space(text, end)

@@ -25,6 +25,7 @@ def read_jsonl(path: Path, text: str) -> ReadResult:
     documents: list[Document] = []
     problems: list[Problem] = []
     skipped: list[Problem] = []
+    article_lines: dict[int, int] = {}
     # Split on "\n" only: str.splitlines would also break at U+2028 inside JSON strings.
     lines = text.split("\n")
     last = max((number for number, line in enumerate(lines, 1) if line.strip()), default=0)
@@ -39,6 +40,9 @@ def read_jsonl(path: Path, text: str) -> ReadResult:
                 Problem(path, number, f"invalid JSON{cut}: {error.msg}: column {error.colno}; line skipped", "parse")
             )
             continue
+        except RecursionError:
+            skipped.append(Problem(path, number, "JSON nested too deeply to read; line skipped", "parse"))
+            continue
         try:
             thread, thread_problems = record_thread(path, number, record, len(documents))
         except BadRecord as error:
@@ -46,12 +50,13 @@ def read_jsonl(path: Path, text: str) -> ReadResult:
             continue
         documents.extend(thread)
         problems.extend(thread_problems)
+        article_lines[thread[0].position] = number
     if not documents:
         if not skipped:
             raise ReadError(path, None, "file has no records", "empty file")
         first = skipped[0]
         raise ReadError(path, first.line, f"no usable record in the file (first: {first.reason})")
-    return ReadResult(documents, sorted(problems + skipped, key=lambda problem: problem.line or 0))
+    return ReadResult(documents, sorted(problems + skipped, key=lambda problem: problem.line or 0), article_lines)
 
 
 def _looks_cut(error: json.JSONDecodeError, line: str) -> bool:

@@ -160,23 +160,16 @@ def _comments(path: Path, line: int | None, fields: Fields, record: dict[str, An
     A comment's number in messages is its place in that order; an ``in_reply_to`` number counts the same way.
     """
     flat: list[tuple[Any, int | None]] = []  # (the comment as written, the number of the comment it is nested in)
-
-    def walk(owner: dict[str, Any], owner_fields: Fields, parent: int | None) -> None:
-        key, items = owner_fields.pick(owner, "comments")
-        if items is None:
-            return
-        if not isinstance(items, list):
-            where = "the article" if parent is None else f"comment {parent}"
-            problems.append(Problem(path, line, f"{where}: '{key}' must be a list, found {json_type(items)}; "
-                                                "its comments skipped", "parse"))
-            return
-        for item in items:
-            number = len(flat)
-            flat.append((item, parent))
-            if isinstance(item, dict):
-                walk(item, Fields.of(item), number)
-
-    walk(record, fields, None)
+    # Depth first without recursion: a thread may nest deeper than Python's stack.
+    waiting: list[tuple[Any, int | None]] = [(item, None) for item in reversed(_replies(path, line, fields, record,
+                                                                                        "the article", problems))]
+    while waiting:
+        item, parent = waiting.pop()
+        number = len(flat)
+        flat.append((item, parent))
+        if isinstance(item, dict):
+            replies = _replies(path, line, Fields.of(item), item, f"comment {number}", problems)
+            waiting.extend((reply, number) for reply in reversed(replies))
     comments: list[RawComment] = []
     kept: dict[int, int] = {}  # number as flattened -> index among the comments kept
     for number, (raw, nested_in) in enumerate(flat):
@@ -198,6 +191,18 @@ def _comments(path: Path, line: int | None, fields: Fields, record: dict[str, An
         kept[number] = len(comments)
         comments.append(comment)
     return comments
+
+
+def _replies(path: Path, line: int | None, fields: Fields, owner: Mapping[str, Any], where: str,
+             problems: list[Problem]) -> list[Any]:
+    key, items = fields.pick(owner, "comments")
+    if items is None or (isinstance(items, int) and not isinstance(items, bool)):
+        return []  # a number under "comments" counts them on the site; the comments are not in the file
+    if not isinstance(items, list):
+        problems.append(Problem(path, line, f"{where}: '{key}' must be a list, found {json_type(items)}; its "
+                                            "comments skipped", "parse"))
+        return []
+    return items
 
 
 def _comment(path: Path, line: int | None, number: int, raw: Any, article_own_id: str,
