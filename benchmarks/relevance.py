@@ -16,8 +16,9 @@ Evaluation sets, each built from a corpus in /work/shared/corpora and indexed on
 * federalist, marxists: held-out paragraphs. From every essay with at least three paragraphs one paragraph of
   60-400 words is drawn (seeded) and removed from the indexed copy; the paragraph is the query and its essay
   the one relevant document (known-item search).
-* sotu, un: held-out paragraphs as above; relevant: the speech it came from (grade 2) and the same president's,
-  or the same country's, other speeches (grade 1).
+* sotu, un: held-out paragraphs as above (a speech saved as one line is cut into runs of about 200 words);
+  relevant: the speech it came from (grade 2) and the same president's, or the same country's, other speeches
+  (grade 1; those with a paragraph held out, which is nearly all).
 
 Both engines index the same documents, read back from our index, and exclude the same document for the
 "excluded" sets. FTS5: ``porter unicode61 remove_diacritics 2``, the query's distinct words ORed over title and
@@ -194,26 +195,40 @@ def _read_back(index_dir: Path) -> list[dict[str, Any]]:
     return [dict(fields) for fields in searcher.all_stored_fields() if fields.get("kind") in ("article", "comment")]
 
 
-def heldout_set(name: str, records: list[dict[str, Any]], work: Path, limit: int, seed: int = 42) -> EvalSet:
-    rng = random.Random(seed)
-    held = _hold_out(records, rng)
-    index_dir = _index(name, records, work)
+def heldout_set(name: str, make_records: Callable[[], list[dict[str, Any]]], work: Path, limit: int,
+                seed: int = 42) -> EvalSet:
+    """Held-out paragraphs as queries. What was held out is saved beside the index, so a later run asks the
+    same questions of the same index even if the readers have changed how they read the corpus since."""
+    plan_file = work / name / "heldout.json"
+    if plan_file.exists() and (work / name / "indexed").exists():
+        plan = json.loads(plan_file.read_text(encoding="utf-8"))
+    else:
+        records = make_records()
+        held = _hold_out(records, random.Random(seed))
+        plan = {"held": held, "groups": {str(number): record["group"] for number, record in enumerate(records)
+                                         if "group" in record}}
+        if (work / name / "indexed").exists():
+            print(f"  {name}: no {plan_file.name} beside a cached index: held-out paragraphs drawn again",
+                  file=sys.stderr)
+        _index(name, records, work)
+        plan_file.write_text(json.dumps(plan), encoding="utf-8")
+    index_dir = work / name / "index"
     documents = _read_back(index_dir)
     by_key = {document.get("url"): document["id"] for document in documents if document.get("url")}
+    if len(by_key) != len(plan["held"]):
+        raise SystemExit(f"{work / name} holds {len(by_key)} documents with a held-out paragraph where "
+                         f"{len(plan['held'])} were drawn: delete the folder and run again")
+    groups: dict[str, str] = plan["groups"]
     by_group: dict[str, list[str]] = {}
-    for document in documents:
-        key = document.get("url", "")
-        if key.startswith("heldout:") and "group" in records[int(key.split(":")[1])]:
-            by_group.setdefault(records[int(key.split(":")[1])]["group"], []).append(document["id"])
+    for key, doc_id in by_key.items():
+        if key.split(":")[1] in groups:
+            by_group.setdefault(groups[key.split(":")[1]], []).append(doc_id)
     queries = []
-    for number, paragraph in rng.sample(held, min(limit, len(held))):
-        source = by_key.get(f"heldout:{number}")
-        if source is None:
-            continue
+    for number, paragraph in random.Random(seed + 1).sample(plan["held"], min(limit, len(plan["held"]))):
+        source = by_key[f"heldout:{number}"]
         relevant = {source: 1}
-        group = records[number].get("group")
-        if group:
-            relevant = {doc_id: 1 for doc_id in by_group.get(group, [])}
+        if str(number) in groups:
+            relevant = {doc_id: 1 for doc_id in by_group[groups[str(number)]]}
             relevant[source] = 2
         queries.append(Query(paragraph, relevant))
     return EvalSet(name, index_dir, documents, queries)
@@ -256,10 +271,10 @@ def build_set(name: str, work: Path, limit: int) -> EvalSet:
     if name == "iac":
         return thread_set(name, iac_index(10_000, work), limit, (150, 300), top_level_only=False)
     if name == "federalist":
-        return heldout_set(name, _md_records(CORPORA / "federalist-antifederalist"), work, limit)
+        return heldout_set(name, lambda: _md_records(CORPORA / "federalist-antifederalist"), work, limit)
     if name == "marxists":
-        return heldout_set(name, _md_records(CORPORA / "marxists-mia-sample"), work, limit)
-    return heldout_set(name, _speech_records(name), work, limit)
+        return heldout_set(name, lambda: _md_records(CORPORA / "marxists-mia-sample"), work, limit)
+    return heldout_set(name, lambda: _speech_records(name), work, limit)
 
 
 def _converted(corpus: str) -> Iterator[dict[str, Any]]:

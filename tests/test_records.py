@@ -80,7 +80,7 @@ def test_a_year_month_or_day_says_how_much_the_source_gave(tmp_path):
                        {"text": "c", "date": "1950-03-04"}, {"text": "d", "date": "4 March 1950"})
     documents = read_file(path).documents
     assert {document.date for document in documents[1:]} <= {datetime(1950, 3, 1), datetime(1950, 3, 4)}
-    assert [document.date_precision for document in documents] == ["year", "month", "day", ""]
+    assert [document.date_precision for document in documents] == ["year", "month", "day", "day"]
 
 
 def test_html_bodies_become_paragraphs(tmp_path):

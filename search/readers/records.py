@@ -25,7 +25,7 @@ from typing import Any
 
 from search.documents import DatePrecision, Document
 from search.readers.base import Problem, RawComment, build_thread
-from search.readers.dates import parse_date
+from search.readers.dates import given_precision, parse_date
 from search.readers.markup import html_to_text
 
 ROLES: dict[str, tuple[str, ...]] = {
@@ -50,7 +50,6 @@ _PLACEHOLDERS = {"none", "null", "n/a", "-"}
 _HTML_MARKUP = re.compile(r"</(?:p|div|span|a|em|strong|i|b|u|ul|ol|li|blockquote|h[1-6]|pre|code|table|tr|td|"
                           r"figure|section|article)\s*>|<br\s*/?>|<p(?:\s[^>]*)?>", re.IGNORECASE)
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-_PARTIAL_DATE = re.compile(r"\d{4}(-\d{1,2}(-\d{1,2})?)?")
 # Numbers this large are epoch milliseconds (1e11 seconds is the year 5138).
 _EPOCH_MILLISECONDS = 100_000_000_000
 
@@ -318,21 +317,13 @@ def record_date(path: Path, line: int | None, fields: Fields, record: Mapping[st
         if isinstance(value, int | float) and not isinstance(value, bool):
             return _numeric_date(value)
         if isinstance(value, str):
-            return parse_date(value), _precision(value)
+            return parse_date(value), given_precision(value)
     except (ValueError, OverflowError, OSError):
         problems.append(Problem(path, line, f"{what}: unreadable date {value!r}; indexed without a date", "date"))
         return None, ""
     problems.append(Problem(path, line, f"{what}: '{key}' must be a date, found {json_type(value)}; indexed "
                                         "without a date", "date"))
     return None, ""
-
-
-def _precision(text: str) -> DatePrecision:
-    """How much of a date an ISO-like text gives: ``1790`` a year, ``1790-03`` a month, ``1790-03-04`` a day."""
-    match = _PARTIAL_DATE.fullmatch(text.strip())
-    if not match:
-        return ""
-    return "day" if match[2] else "month" if match[1] else "year"
 
 
 def _numeric_date(value: float) -> tuple[datetime, DatePrecision]:
