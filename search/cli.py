@@ -29,9 +29,12 @@ SORT_CHOICES = ("relevance", "newest", "oldest")
 
 
 def _default_index_dir() -> Path:
+    """``essays --index DIR COMMAND``'s directory when given before the command, else $ESSAYS_INDEX or index/."""
     from search.store import default_index_dir
 
-    return default_index_dir()
+    context = click.get_current_context(silent=True)
+    given = context.find_root().params.get("index_dir") if context else None
+    return given if given is not None else default_index_dir()
 
 
 index_option = click.option(
@@ -65,7 +68,9 @@ def plural(count: int, noun: str) -> str:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="essay-search", prog_name="essays")
-def main() -> None:
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the index lives, for the command that follows (which also takes --index).")
+def main(index_dir: Path | None) -> None:
     """Full-text search over archives of essays and their comment threads."""
 
 
@@ -395,6 +400,8 @@ def _print_hit(hit: Hit) -> None:
     document = hit.document
     click.echo(f"{document.kind.upper():8} {_marked(hit.title)}")
     click.echo(f"         {document.author or '(unknown author)'} · {_date(document)} · {document.id}")
+    if document.heading:
+        click.echo(f"         {_marked(hit.heading)}")
     click.echo(f"         {_marked(hit.snippet)}")
 
 
@@ -405,6 +412,8 @@ def _print_group(group: ArticleGroup) -> None:
         document = hit.document
         click.echo(f"  {document.kind.upper():8} {document.author or '(unknown author)'} · {_date(document)} · "
                    f"{document.id}")
+        if document.heading:
+            click.echo(f"           {_marked(hit.heading)}")
         click.echo(f"           {_marked(hit.snippet)}")
     hidden = group.matching_comments - len(group.comments)
     if hidden > 0:
@@ -593,7 +602,7 @@ def similar_command(doc_id: str | None, index_dir: Path, text: str | None, passa
 @index_option
 def show_command(doc_id: str, index_dir: Path) -> None:
     """Show an article with its comment thread, or a comment in its thread."""
-    from search.results import thread
+    from search.results import reply_label, thread
 
     found = thread(_searcher(index_dir), doc_id)
     if found is None:
@@ -613,9 +622,11 @@ def show_command(doc_id: str, index_dir: Path) -> None:
         click.echo()
         click.echo(f"{indent}{click.style(comment.author or '(unknown)', bold=True)} · {_date(comment)} · "
                    f"{comment.id}{marker(comment)}")
+        if comment.heading:
+            click.echo(f"{indent}{click.style(comment.heading, bold=True)}")
         if comment.parent_id in parents:
             parent = parents[comment.parent_id]
-            click.echo(f"{indent}in reply to {parent.author} ({_date(parent)})")
+            click.echo(f"{indent}in reply to {reply_label(parent)} ({_date(parent)})")
         for line in comment.body.splitlines():
             click.echo(f"{indent}{line}")
 

@@ -3,7 +3,7 @@
 Whoosh's own writer sends every posting through a pool of Python tuples, sorts them, spills
 them to pickled runs on disk, merges the runs back, reads each document's field length
 through a column reader per posting, and builds blocks one posting at a time. Here each
-field keeps its postings in flat arrays (term number, document, weight, end of the encoded
+field keeps its postings in flat arrays (term number, document, weight, length of the encoded
 value); a commit sorts them once by term (numpy, stable, so documents stay in order) and
 writes each term's blocks in exactly the layout ``whoosh.codec.whoosh3`` reads. Reading,
 matchers, scoring and merging stay Whoosh's own; the segments name the plain ``W3Codec``,
@@ -36,7 +36,7 @@ BLOCK_LIMIT = 128  # postings per block, as W3Codec writes them
 COMPRESSION = 3  # zlib level, as W3Codec writes it
 COMPRESS_FROM = 64  # bytes of pickled block data; below this zlib's header and set-up cost more than they save
 # A 4 KB window instead of zlib's 32 KB: blocks are a few KB at most, and setting up the big window
-# cost more than compressing a small block (zlib.decompress reads either).
+# took about 4 times as long as compressing a 600-byte block (zlib.decompress reads either).
 WINDOW_BITS = 12
 CHUNK_POSTINGS = 65_536  # postings turned into Python lists at a time when a field is written
 _TERM_INFO = W3TermInfo._struct
@@ -125,8 +125,13 @@ class FieldPostings:
         self.fixed_size = fixed_size
 
     def add(self, term: bytes, docnum: int, weight: float, value: bytes | None) -> None:
-        """One posting (merging); new documents come through ``add_document``."""
-        self.add_document(docnum, [(term, 0, weight, value)], 1.0)
+        """One posting of a merged segment; new documents come through ``add_document``."""
+        self.term_numbers.append(self.terms.setdefault(term, len(self.terms)))
+        self.docs.append(docnum)
+        self.weights.append(weight)
+        value = b"" if self.fixed_size == 0 else value or b""
+        self.value_lengths.append(len(value))
+        self.values += value
 
     def add_document(self, docnum: int, postings: Iterable[tuple[bytes, int, float, bytes | None]],
                      boost: float) -> int:

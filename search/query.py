@@ -16,10 +16,12 @@ document.
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from itertools import islice
 
@@ -39,6 +41,9 @@ FIELD_NAMES = {"author": "author", "title": "title", "kind": "kind", "date": "da
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "″": '"'})
 _FIELD_CLAUSE = re.compile(r'"[^"]*"|(?<![\w:])([A-Za-z_]+):(\[[^\]]*\]?|\{[^}]*\}?|"[^"]*"?|[^\s()]*)')
 _DATE = r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?"
+_NEGATION = re.compile(r"(?:^|(?<=[\s(]))-\S|\bNOT\b")
+_CONTRACTION = re.compile(r"(?<![\w'’:])(?P<field>[A-Za-z_]+:)?(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)+)(?![\w'’])")
+_PHRASE_FIELDS = {"title", "author"}  # the fields where an apostrophe's pieces can stand as a phrase
 _DATE_VALUE = re.compile(rf"(?:[<>]=?)?{_DATE}|[\[{{]\s*(?:{_DATE})?\s*\bto\b\s*(?:{_DATE})?\s*[\]}}]", re.IGNORECASE)
 
 
@@ -99,18 +104,45 @@ def parse(text: str, limits: QueryLimits = DEFAULT_LIMITS) -> ParsedQuery:
         raise QueryError(f"the query is {len(normalized):,} characters long; the limit is {limits.max_chars:,}")
     words = len(_WORDS_AND_OPERATORS.findall(normalized))
     if words > limits.max_words:
-        raise QueryError(f"the query has {words:,} words and operators; the limit is {limits.max_words}")
+        raise QueryError(f"the query has {words:,} words and operators; the limit is {limits.max_words}. To find "
+                         f"passages like a pasted paragraph, use passage search: 'essays similar -' with the text "
+                         f"on standard input, /similar?text=... in the browser or /api/similar?text=...")
     _check_balance(normalized, limits.max_depth)
     _check_fields(normalized)
-    try:
-        parsed = _parser().parse(normalized)
-    except (IndexError, NotImplementedError) as error:  # Whoosh's parser on a stray sign or operator
-        raise QueryError("the query could not be understood: check for a stray +, -, < or > or an operator "
-                         "with nothing beside it") from error
+    parsed = _parse_text(_quote_contractions(normalized))
+    if parsed is query.NullQuery and _NEGATION.search(normalized):
+        # Only negations ("-union"): everything except what they name, as "NOT union" means.
+        parsed = _parse_text(f"* {_quote_contractions(normalized)}")
+        if not isinstance(parsed, query.AndNot):
+            parsed = query.NullQuery
     if parsed is query.NullQuery:
         raise QueryError("nothing to search for: the query has only very common words or operators")
     _check_leaves(parsed, normalized)
     return ParsedQuery(normalized, parsed.accept(_rewrite))
+
+
+def _parse_text(text: str) -> query.Query:
+    try:
+        return _parser().parse(text)
+    except (IndexError, NotImplementedError) as error:  # Whoosh's parser on a stray sign or operator
+        raise QueryError("the query could not be understood: check for a stray +, -, < or > or an operator "
+                         "with nothing beside it") from error
+
+
+def _quote_contractions(text: str) -> str:
+    """Words with an inner apostrophe (``can't``, ``O'Brien``) as exact phrases, outside quotes.
+
+    Split at the apostrophe, their pieces are often stop words or single letters
+    that the stemmed fields leave out, so ``can't`` would find nothing to search.
+    """
+    def quoted(match: re.Match[str]) -> str:
+        field = match["field"] or ""
+        if field and FIELD_NAMES.get(field[:-1].lower()) not in _PHRASE_FIELDS:
+            return match[0]
+        return f'{field}"{match["word"]}"'
+
+    pieces = re.split(r'("[^"]*")', text)
+    return "".join(piece if piece.startswith('"') else _CONTRACTION.sub(quoted, piece) for piece in pieces)
 
 
 def author_query(name: str) -> query.Query:
@@ -408,8 +440,38 @@ def _check_fields(text: str) -> None:
         if field == "date" and not _DATE_VALUE.fullmatch(value):
             raise QueryError(f"'{value}' is not a date: write 2011, 2011-10, 2011-10-21, "
                              f"[2011-10-20 to 2011-10-22] or >2011-10-21", match.start(2))
+        if field == "date":
+            _check_calendar(value, match.start(2))
         if field == "kind" and value.lower() not in KINDS:
             raise QueryError(f"kind must be {' or '.join(KINDS)}, not '{value}'", match.start(2))
+
+
+def _check_calendar(value: str, position: int) -> None:
+    """Each date a real day, month or year, and a range's start no later than its end."""
+    spans = []
+    for found in re.finditer(_DATE, value):
+        year, month, day = ([int(part) for part in found[0].split("-")] + [None, None])[:3]
+        try:
+            first = date(year, month or 1, day or 1)
+            if 0 in (month, day):
+                raise ValueError
+        except ValueError:
+            raise QueryError(f"'{found[0]}' is not a date: {_calendar_problem(year, month, day)}",
+                             position + found.start()) from None
+        last_month = month or 12
+        last = date(year, last_month, day or calendar.monthrange(year, last_month)[1])
+        spans.append((found[0], first, last))
+    if value.startswith(("[", "{")) and len(spans) == 2 and spans[0][1] > spans[1][2]:
+        raise QueryError(f"the range is reversed: {spans[0][0]} comes after {spans[1][0]}; put the earlier date "
+                         f"first", position)
+
+
+def _calendar_problem(year: int, month: int | None, day: int | None) -> str:
+    if year < 1:
+        return "there is no year 0"
+    if month is not None and not 1 <= month <= 12:
+        return f"a month runs from 1 to 12, not {month}"
+    return f"{date(year, month or 1, 1):%B %Y} has {calendar.monthrange(year, month or 1)[1]} days, not {day}"
 
 
 class _ExactTextPlugin(qparser.Plugin):

@@ -19,7 +19,7 @@ from whoosh import collectors
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from search.documents import Document
+from search.documents import Document, untitled_title
 from search.query import (
     DEFAULT_LIMITS,
     ParsedQuery,
@@ -78,6 +78,7 @@ class Hit:
     score: float | None
     title: Highlight
     snippet: Highlight
+    heading: Highlight = Highlight("")  # a comment's own headline, where it has one
 
     @property
     def id(self) -> str:
@@ -525,10 +526,18 @@ def _hits(searcher: Searcher, query: wq.Query, docnums: list[int], scores: dict[
     for docnum in docnums:
         document = stored_document(searcher.stored_fields(docnum))
         found = occurrences[docnum]
-        title = Highlight(document.title, tuple(_spans(found, _HIGHLIGHTED["title"], phrases)))
+        title, heading = _title_highlights(document, _spans(found, _HIGHLIGHTED["title"], phrases))
         body_spans = _spans(found, _HIGHLIGHTED["body"], phrases)
-        hits.append(Hit(document, scores.get(docnum), title, snippet(document.body, body_spans)))
+        hits.append(Hit(document, scores.get(docnum), title, snippet(document.body, body_spans), heading))
     return hits
+
+
+def _title_highlights(document: Document, spans: list[tuple[int, int]]) -> tuple[Highlight, Highlight]:
+    """The title's and the heading's highlights, from spans over ``searchable_title`` (title, newline, heading)."""
+    heading_start = len(document.title) + 1
+    in_title = tuple(span for span in spans if span[1] <= len(document.title))
+    in_heading = tuple((start - heading_start, end - heading_start) for start, end in spans if start >= heading_start)
+    return Highlight(document.title, in_title), Highlight(document.heading, in_heading if document.heading else ())
 
 
 def _phrases(query: wq.Query) -> dict[str, list[tuple[list[str], int]]]:
@@ -639,6 +648,13 @@ def thread(searcher: Searcher, doc_id: str) -> tuple[Document, list[tuple[Docume
     return article, _threaded(comments)
 
 
+def reply_label(parent: Document) -> str:
+    """What a reply answers, in a few words: its author, else its own heading, else its opening words."""
+    if parent.author.strip():
+        return parent.author
+    return f"“{parent.heading or untitled_title(parent.body)}”"
+
+
 def _threaded(comments: list[Document]) -> list[tuple[Document, int]]:
     """Replies under what they answer, depth-first, otherwise in reading order."""
     known = {comment.id for comment in comments}
@@ -670,6 +686,7 @@ class Marked:
 
     title: Highlight
     body: Highlight
+    heading: Highlight = Highlight("")
 
 
 def thread_highlights(searcher: Searcher, text: str | ParsedQuery, article_id: str,
@@ -688,6 +705,7 @@ def thread_highlights(searcher: Searcher, text: str | ParsedQuery, article_id: s
     for result in results:
         document = stored_document(result.fields())
         found = occurrences[result.docnum]
-        marked[document.id] = Marked(Highlight(document.title, tuple(_spans(found, _HIGHLIGHTED["title"], phrases))),
-                                     Highlight(document.body, tuple(_spans(found, _HIGHLIGHTED["body"], phrases))))
+        title, heading = _title_highlights(document, _spans(found, _HIGHLIGHTED["title"], phrases))
+        marked[document.id] = Marked(title, Highlight(document.body, tuple(_spans(found, _HIGHLIGHTED["body"], phrases))),
+                                     heading)
     return marked

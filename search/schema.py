@@ -499,8 +499,10 @@ def document_fields(document: Document) -> dict[str, Any]:
         "article_id": document.article_id,
         "source": document.source,
         "position": document.position,
-        "title": document.title,
-        EXACT_FIELD["title"]: document.title,
+        # A comment's own heading (a debate point's headline) is searched as part of its title.
+        "title": searchable_title(document),
+        "_stored_title": document.title,
+        EXACT_FIELD["title"]: searchable_title(document),
         "body": document.body,
         EXACT_FIELD["body"]: document.body,
         PAIR_FIELD[EXACT_FIELD["body"]]: document.body,
@@ -529,6 +531,11 @@ def document_fields(document: Document) -> dict[str, Any]:
     if document.tags:
         fields["tags"] = ",".join(document.tags)
     return fields
+
+
+def searchable_title(document: Document) -> str:
+    """The title words a document is found by: its title, then its own heading when it has one."""
+    return f"{document.title}\n{document.heading}" if document.heading else document.title
 
 
 def stored_document(stored: dict[str, Any]) -> Document:

@@ -14,7 +14,8 @@ def document_json(document: Document, body: bool = False) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "id": document.id, "kind": document.kind, "title": document.title, "author": document.author,
         "date": date_iso(document.date, document.date_precision), "article_id": document.article_id,
-        "parent_id": document.parent_id, "url": document.url, "tags": list(document.tags)}
+        "parent_id": document.parent_id, "url": document.url, "tags": list(document.tags),
+        "heading": document.heading}
     if body:
         fields["body"] = document.body
     return fields
@@ -27,7 +28,8 @@ def highlight_json(highlight: Highlight) -> dict[str, Any]:
 
 def hit_json(hit: Hit) -> dict[str, Any]:
     return {**document_json(hit.document), "score": hit.score,
-            "highlights": {"title": highlight_json(hit.title), "snippet": highlight_json(hit.snippet)}}
+            "highlights": {"title": highlight_json(hit.title), "heading": highlight_json(hit.heading),
+                           "snippet": highlight_json(hit.snippet)}}
 
 
 def page_json(page: SearchPage) -> dict[str, Any]:
@@ -60,6 +62,7 @@ def thread_json(article: Document, comments: list[tuple[Document, int]],
         fields = document_json(document, body=True)
         if document.id in marked:
             fields["highlights"] = {"title": highlight_json(marked[document.id].title),
+                                    "heading": highlight_json(marked[document.id].heading),
                                     "body": highlight_json(marked[document.id].body)}
         return fields
 

@@ -37,20 +37,35 @@ from search.results import (
     facet_counts,
     snippet,
 )
-from search.schema import SOURCE_KIND, STEMMED, stored_document
+from search.schema import SOURCE_KIND, STEMMED, fold, stored_document
 from search.serialize import hit_json
 from search.store import SEGMENT_CACHE
 
 MAX_PASSAGE_CHARS = 20_000  # longer passages are trimmed at a word boundary
 MAX_TERMS = 25  # the most informative words of a passage that are searched
 LONG_PASSAGE_WORDS = 1000  # from this many words on, a passage's words said once are left out
-MAX_DOC_SHARE = 0.5  # a word in more than this share of documents says little ...
+MAX_DOC_SHARE = 0.4  # a word in more than this share of documents says little ...
 MIN_DOCS_FOR_SHARE = 50  # ... once the index is big enough for shares to mean anything
 TITLE_WEIGHT = 0.5  # a passage word in a title counts this much beside the same word in a body
 BM25_K1 = 1.2  # BM25's term-frequency saturation ...
 BM25_B = 0.75  # ... and length normalisation
 FACET_DEPTH = 100  # facets count the authors, years and kinds of this many best hits
 MAX_LIMIT = 100
+# English function words (the Snowball list, with a few more): they say how a passage is written, not what it is
+# about, so they never count as a passage's words, however rare an index makes them look.
+PASSAGE_STOP_WORDS = frozenset("""
+a about above after again against all also am an and any are aren't as at be because been before being below
+between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each few
+for from further had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself him
+himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself just let's may me might more
+most must mustn't my myself no nor not now of off on once one only or other ought our ours ourselves out over own
+same shall shan't she she'd she'll she's should shouldn't so some such than that that's the their theirs them
+themselves then there there's these they they'd they'll they're they've this those through thus to too under
+until up upon us very was wasn't we we'd we'll we're we've were weren't what what's when when's where where's
+which while who who's whom why why's will with won't would wouldn't yet you you'd you'll you're you've your yours
+yourself yourselves
+aren couldn didn doesn don hadn hasn haven isn ll mustn re shan shouldn ve wasn weren won wouldn
+""".split())  # the last line: the pieces a contraction splits into
 
 
 class PassageError(ValueError):
@@ -164,10 +179,11 @@ def passage_terms(searcher: Searcher, text: str, exclude: str | None = None) -> 
     passage of ``LONG_PASSAGE_WORDS`` or more, a word said only once is not what it
     is about (MoreLikeThis' minimum term frequency): that also keeps the look-ups few.
     """
-    places = STEMMED.occurrences(text)
+    places = {term: found for term, found in STEMMED.occurrences(text).items()
+              if not _only_stop_words(text, found)}
     counts = {term: len(found) for term, found in places.items()}
     reader = searcher.reader()
-    documents = max(reader.doc_count(), 1)
+    documents = document_count(searcher)
     own = 1 if exclude else 0
     most = documents * MAX_DOC_SHARE if documents >= MIN_DOCS_FOR_SHARE else documents
     least = 2 if sum(counts.values()) >= LONG_PASSAGE_WORDS else 1
@@ -182,6 +198,16 @@ def passage_terms(searcher: Searcher, text: str, exclude: str | None = None) -> 
     terms.sort(key=lambda item: (-item[0], item[1]))
     return [PassageTerm(term, _usual_form(text, places[term]), count, weight)
             for weight, term, count in terms[:MAX_TERMS]]
+
+
+def _only_stop_words(text: str, places: list[tuple[int, int, int]]) -> bool:
+    """Whether every way the passage writes a term is an English function word."""
+    return all(fold(text[start:end]) in PASSAGE_STOP_WORDS for _, start, end in places)
+
+
+def document_count(searcher: Searcher) -> int:
+    """Articles and comments in the index, not the per-file records kept beside them: what shares count from."""
+    return max(searcher.doc_count() - sum(1 for _ in searcher.docs_for_query(_NOT_DOCUMENTS)), 1)
 
 
 def _usual_form(text: str, places: list[tuple[int, int, int]]) -> str:
@@ -227,7 +253,7 @@ def rank(searcher: Searcher, terms: Sequence[PassageTerm], deadline: float = mat
     go best first; past ``deadline`` the rest are left out. Returns the scores and
     how many terms were searched.
     """
-    documents = max(searcher.doc_count(), 1)
+    documents = document_count(searcher)
     leaves = searcher.leaf_searchers()
     scores: dict[int, float] = {}
     get = scores.get

@@ -150,3 +150,20 @@ def test_tags_written_inside_a_title_tag_are_not_part_of_the_title(tmp_path: Pat
                     "The next issue will be dated August 6, and it will be online then.</p></body></html>",
                     encoding="utf-8")
     assert read_file(page).documents[0].title == "Message from Socialist Worker"
+
+
+def test_a_heading_in_a_grid_table_ends_at_its_cell(tmp_path: Path) -> None:
+    """The opening of MIA's James Connolly page, titled 'James Connolly | ![James' before."""
+    page = tmp_path / "index.md"
+    page.write_text(
+        "---\nlayout: default\ntitle: \n---\n"
+        "+-----------------------------------+-----------------------------------+\n"
+        "| # James Connolly                  | ![James                           |\n"
+        "|                                   | Con                               |\n"
+        "| Born Edinburgh, Scotland of Irish | nolly](img/index.jpg){hspace=\"14\" |\n"
+        "| parents -- said to have first     | vspace=\"14\" align=\"right\"}        |\n"
+        "+-----------------------------------+-----------------------------------+\n\n"
+        "Born Edinburgh, Scotland of Irish parents, active in the Socialist movement in Edinburgh.\n",
+        encoding="utf-8",
+    )
+    assert read_file(page).documents[0].title == "James Connolly"

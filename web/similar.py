@@ -1,7 +1,7 @@
 """Passage search in the browser and the API: "find essays that argue like this" and "More like this".
 
 ``/similar`` is the passage page (``text`` posted, since a passage may be longer
-than an address may be, or ``?doc=ID``); ``/api/similar?text=...`` and
+than an address may be, or ``?doc=ID``, also spelled ``?id=ID``); ``/api/similar?text=...`` and
 ``/api/similar/<id>`` give the same as JSON. The document page reaches the "More
 like this" list through the template global ``more_like_this``. A long query with
 no operators typed in the search box is sent here, saying so (``mode=words``
@@ -36,7 +36,7 @@ MORE_LIKE_THIS = 5  # documents listed under a document
 def passage_page() -> tuple[str, int]:
     """The passage box, and for a passage (``text``) or a document (``doc``) the documents most like it."""
     text = request.values.get("text", "")
-    doc_id = request.values.get("doc", "").strip()
+    doc_id = (request.values.get("doc") or request.values.get("id") or "").strip()  # ?id= is read as ?doc=
     view: dict[str, Any] = {"state": SearchState(), "text": text, "doc_id": doc_id,
                             "switched": request.values.get("from") == "search"}
     try:

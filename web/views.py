@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from werkzeug.exceptions import HTTPException
 
 from search.query import QueryError
-from search.results import SORTS, Highlight, search, snippet, thread, thread_highlights
+from search.results import SORTS, Highlight, reply_label, search, snippet, thread, thread_highlights
 from search.store import IndexMissing
 from web import IndexEmpty, api, current_limits, current_searcher, server
 from web.server import no_search_slot
@@ -67,7 +67,8 @@ def document(doc_id: str) -> str:
                 for comment, _ in comments if comment.id in marked]
     return render_template("document.html", state=state, article=article, comments=comments,
                            parents={comment.id: comment for comment, _ in comments}, marked=marked, note=note,
-                           matching=matching, target=doc_id, back=state.url() if state.q else None)
+                           matching=matching, target=doc_id, back=state.url() if state.q else None,
+                           reply_label=reply_label)
 
 
 @blueprint.route("/help")

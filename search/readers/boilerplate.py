@@ -4,8 +4,9 @@ Archive sites wrap every page in the same lines: a breadcrumb trail at the top
 (``MIA > Archive > Lafargue``), a footer at the bottom (``Top of the page``,
 ``Last updated on 7.8.2003``) and, in the notes around the text, who transcribed and
 marked it up. Left in, they match every search for the site's name and make every page
-look like a quotation of every other. Only the very start, the very end and the short
-notes blocks next to them are looked at, so the essay's own words are never touched.
+look like a quotation of every other. Only the very start, the very end and the notes
+paragraphs next to them (eight from each end) are looked at, and a credit must start a line
+or a sentence with a capital, so the essay's own words are left alone.
 """
 
 from __future__ import annotations

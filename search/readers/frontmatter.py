@@ -37,6 +37,7 @@ _NAME_WORD = re.compile(r"^(?:[A-ZÀ-Þ][\w.'’-]*|de|del|della|van|von|der|la|
 _HEADING_MARK = re.compile(r"^#{1,6}[ \t]+", re.MULTILINE)
 # Link text stays within its paragraph, and an escaped "\[" in the text opens no link.
 _LINK = re.compile(r"(?<!\\)!?\[((?:\\.|[^\]\\\n]|\n(?!\s*\n))*)\]\([^)\s]*\)")
+_CELL_BORDER = re.compile(r"\s\|\s")
 _LINK_END = re.compile(r"^[^\[\]]*\]\([^)\s]*\)")  # the end of a link begun on the line before
 _IMAGE = re.compile(r"(?<!\\)!\[(?:\\.|[^\]\\\n])*\]\([^)\s]*\)")
 _SPAN = re.compile(r"(?<!\\)\[((?:\\.|[^\]\\\n]|\n(?!\s*\n))*)\]\{[^}]*\}")
@@ -109,12 +110,13 @@ def read_frontmatter(path: Path, text: str) -> ReadResult:
         if number not in drop and not _RULE.match(line.strip()) and not _BOX.match(line.strip())
     )
     body = without_site_chrome(paragraphs(_plain(kept).split("\n")))
+    linked = _link_share(content)
+    if linked >= _CONTENTS_SHARE or (not body and _LINK.search(content)):
+        share = f"{linked:.0%} of its text is links to other pages" if body else "only links and pictures"
+        reason = f"a contents page ({share}), not an essay"
+        return ReadResult([], [Problem(path, None, f"{reason}; left out", LEFT_OUT)])
     if not body:
         raise ReadError(path, None, "no essay text after the front matter", "empty file")
-    linked = _link_share(kept)
-    if linked >= _CONTENTS_SHARE:
-        reason = f"a contents page ({linked:.0%} of its text is links to other pages), not an essay"
-        return ReadResult([], [Problem(path, None, f"{reason}; left out", LEFT_OUT)])
     documents, thread_problems = build_thread(
         path, title=title, author=author, date=when, body=body, comments=[], tags=_tags(meta.get("tags")),
         date_precision=precision,
@@ -151,7 +153,8 @@ def _header(lines: list[str]) -> _Header:
             continue
         heading = _HEADING.match(line)
         if heading:
-            headings.append((number, len(heading["level"]), _plain(heading["text"]).strip()))
+            cell = _CELL_BORDER.split(heading["text"])[0]  # a heading in a pandoc grid table ends at its cell
+            headings.append((number, len(heading["level"]), _plain(cell).strip()))
             continue
         byline = _NAME_YEAR.match(_plain(line).strip())
         if byline and not header.author and _looks_like_name(byline["name"]):
