@@ -95,6 +95,8 @@ def idebate_debatabase(source: Path) -> Iterator[Record]:
     """Debates: the motion and introduction are the article, points its comments and counter-points replies.
 
     Points and counters carry no author or date of their own; they appeared with the debate, so they get its date.
+    Each keeps its own id (``con01a``: stable comment ids), its headline as its own ``title`` (searched and shown
+    apart from the body) and its ``kind`` and ``stance`` (point or counter, pro or con).
     """
     with source.open(encoding="utf-8") as lines:
         for line in lines:
@@ -102,11 +104,13 @@ def idebate_debatabase(source: Path) -> Iterator[Record]:
             index = {point["id"]: number for number, point in enumerate(debate["comments"])}
             comments = []
             for number, point in enumerate(debate["comments"]):
-                body = "\n\n".join(part for part in (point.get("title"), point["body"]) if part)
-                comment = {"author": point["author"] or "", "date": debate["date"], "body": body}
+                comment = {"id": point["id"], "kind": point.get("kind"), "stance": point.get("stance"),
+                           "author": point["author"] or "", "date": debate["date"], "body": point["body"]}
+                if point.get("title"):
+                    comment["title"] = point["title"]
                 parent = index.get(point["in_reply_to"])
                 if parent is not None and parent < number:
-                    comment["in_reply_to"] = parent
+                    comment["in_reply_to"] = point["in_reply_to"]
                 comments.append(comment)
             yield {
                 "title": debate["title"],

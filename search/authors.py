@@ -19,6 +19,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from search.documents import Document, utc_instant
+from search.query import author_query
 from search.schema import SOURCE_KIND, author_key, stored_document
 from search.timeline import Timeline, timeline
 
@@ -86,13 +87,15 @@ def author_profile(searcher: Searcher, name: str) -> AuthorProfile:
     """Everything the author page and ``essays author`` show; raises AuthorNotFound."""
     started = time.perf_counter()
     key = find_author(searcher, name)
-    mine = _documents(searcher, wq.Term("author_name", key))
+    # What author:"NAME" finds, joint bylines ("A and B") included, so the page's counts agree with a search.
+    bylines = wq.Or([wq.Term("author_name", key), author_query(key)])
+    mine = _documents(searcher, bylines)
     kinds = Counter(document.kind for document in mine)
-    spelled = Counter(document.author for document in mine if document.author)
+    spelled = Counter(document.author for document in mine if document.author and author_key(document.author) == key)
     threads = _threads(mine)
     profile = AuthorProfile(
         key=key, name=spelled.most_common(1)[0][0] if spelled else key, articles=kinds["article"],
-        comments=kinds["comment"], timeline=timeline(searcher, wq.Term("author_name", key)),
+        comments=kinds["comment"], timeline=timeline(searcher, bylines),
         threads=threads[:MAX_THREADS], thread_count=len(threads),
         replies_to=_replies_to(searcher, key, mine), replied_by=_replied_by(searcher, key, mine))
     profile.seconds = time.perf_counter() - started

@@ -706,6 +706,6 @@ def thread_highlights(searcher: Searcher, text: str | ParsedQuery, article_id: s
         document = stored_document(result.fields())
         found = occurrences[result.docnum]
         title, heading = _title_highlights(document, _spans(found, _HIGHLIGHTED["title"], phrases))
-        marked[document.id] = Marked(title, Highlight(document.body, tuple(_spans(found, _HIGHLIGHTED["body"], phrases))),
-                                     heading)
+        body = Highlight(document.body, tuple(_spans(found, _HIGHLIGHTED["body"], phrases)))
+        marked[document.id] = Marked(title, body, heading)
     return marked

@@ -34,6 +34,8 @@ STOP_WORDS = frozenset(
     "with yet you your".split()
 )
 _WORD = re.compile(r"\w+(?:\.\w+)*")
+# A name's parts: initials and punctuation apart, so "G.V. Plekhanov" is "G V Plekhanov".
+_NAME_PART = re.compile(r"[^\W_]+")
 _LIGATURES = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l"})  # after lowercasing
 
 
@@ -188,7 +190,7 @@ class AuthorAnalyzer(Composable):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         token.boost = 1.0
         pos = start_pos
-        words = [(value, 0)] if not tokenize else ((m.group(), m.start()) for m in _WORD.finditer(value))
+        words = [(value, 0)] if not tokenize else ((m.group(), m.start()) for m in _NAME_PART.finditer(value))
         for word, start in words:
             parts = _camel_parts(word) if tokenize else []
             whole = [] if parts and mode == "query" else [(word, start, pos)]
@@ -212,8 +214,9 @@ NO_AUTHOR = "(unknown)"
 @lru_cache(maxsize=100_000)
 def author_key(name: str) -> str:
     """One key for every spelling of a name: ``PaulHampton``, ``Paul Hampton`` and ``PAUL HAMPTON`` give
-    ``paul hampton`` (name parts, camel case split, folded); no name gives NO_AUTHOR."""
-    parts = [fold(part) for word in _WORD.findall(name) for part, _ in (_camel_parts(word) or [(word, 0)])]
+    ``paul hampton``, ``G.V. Plekhanov`` and ``G V Plekhanov`` give ``g v plekhanov`` (name parts,
+    camel case split, folded); no name gives NO_AUTHOR."""
+    parts = [fold(part) for word in _NAME_PART.findall(name) for part, _ in (_camel_parts(word) or [(word, 0)])]
     return " ".join(parts) or NO_AUTHOR
 
 

@@ -106,9 +106,9 @@ def test_idebate_debates_with_points_and_counters(tmp_path: Path) -> None:
     assert debate.date.isoformat() == "2012-01-26T16:32:42+01:00"  # the offset as given
     assert debate.tags == ("society", "international")
     point, counter = result.documents[1:3]
-    assert point.body.startswith(
-        "The fence is a serious environmental threat and endangers wildlife.\n\nBy cutting off"
-    )
+    assert point.heading == "The fence is a serious environmental threat and endangers wildlife."
+    assert point.body.startswith("By cutting off")
+    assert point.id.endswith(".con01a") and counter.id.endswith(".con01b")
     assert point.parent_id is None and counter.parent_id == point.id
     comments = [d for d in result.documents if d.article_id == debate.id and d.kind == "comment"]
     assert len(comments) == 21

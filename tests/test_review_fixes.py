@@ -145,3 +145,28 @@ def test_index_option_on_the_group(fence_index: Path) -> None:
     after = essays("search", "--index", str(fence_index), "--json", "wildlife")
     assert before[0] == 0, before[1]
     assert json.loads(before[1])["total"] == json.loads(after[1])["total"] > 0
+
+
+# 8. Authors: spelling variants merge; the author page counts joint bylines as author: does.
+
+def test_initials_with_and_without_points_are_one_author(tmp_path: Path, write_archive) -> None:
+    path = write_archive("a.jsonl", [
+        {"title": "On socialism", "author": "G.V. Plekhanov", "date": "1895-01-01", "body": "Socialism and history."},
+        {"title": "More socialism", "author": "G V  Plekhanov", "date": "1896-01-01", "body": "Socialism again."}])
+    index_paths(tmp_path / "index", [path])
+    client = create_app({"INDEX_DIR": str(tmp_path / "index"), "TESTING": True}).test_client()
+    authors = client.get("/api/search", query_string={"q": "socialism"}).json["facets"]["author"]
+    assert len(authors) == 1 and authors[0]["count"] == 2
+
+
+def test_author_page_counts_joint_bylines_like_the_author_query(tmp_path: Path, write_archive) -> None:
+    path = write_archive("a.jsonl", [
+        {"title": "Alone", "author": "Nicole Colson", "date": "2010-01-01", "body": "A strike."},
+        {"title": "Together", "author": "Elizabeth Schulte and Nicole Colson", "date": "2011-01-01",
+         "body": "Another strike."}])
+    index_paths(tmp_path / "index", [path])
+    code, output = essays("search", "--index", str(tmp_path / "index"), "--json", 'author:"nicole colson"')
+    assert json.loads(output)["total"] == 2
+    client = create_app({"INDEX_DIR": str(tmp_path / "index"), "TESTING": True}).test_client()
+    page = html.unescape(client.get("/author/Nicole%20Colson").text)
+    assert "2 articles" in page and "Nicole Colson" in page
