@@ -646,7 +646,7 @@ def stats_command(index_dir: Path) -> None:
     click.echo(f"comments: {figures.documents['comment']}")
     click.echo(f"authors: {figures.authors}")
     click.echo(f"source files: {figures.sources}")
-    span = (f"{figures.first_date:%Y-%m-%d} to {figures.last_date:%Y-%m-%d}" if figures.first_date else "(no dates)")
+    span = f"{figures.first_date} to {figures.last_date}" if figures.first_date else "(no dates)"
     click.echo(f"dates: {span}")
     click.echo(f"index size: {figures.size_bytes / 1_048_576:.1f} MB at {index_dir}")
 

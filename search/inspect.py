@@ -12,6 +12,7 @@ from whoosh.searching import Searcher
 
 from search.documents import KINDS, source_path
 from search.schema import SOURCE_KIND
+from search.shown_dates import date_text
 from search.store import open_index
 
 
@@ -20,8 +21,8 @@ class IndexStats:
     documents: dict[str, int]
     authors: int
     sources: int
-    first_date: datetime | None
-    last_date: datetime | None
+    first_date: str | None  # as far as the source gave it: a year-only first date is "1790", not 1 January
+    last_date: str | None
     size_bytes: int
 
 
@@ -54,9 +55,9 @@ def _live_authors(searcher: Searcher) -> int:
     return len(named)
 
 
-def _date_edge(searcher: Searcher, reverse: bool) -> datetime | None:
+def _date_edge(searcher: Searcher, reverse: bool) -> str | None:
     hits = searcher.search(wq.Prefix("date", "y"), limit=1, sortedby="date", reverse=reverse)
-    return hits[0]["date"] if hits else None
+    return date_text(hits[0]["date"], hits[0].get("date_precision", "")) if hits else None
 
 
 def check(index_dir: Path) -> list[str]:

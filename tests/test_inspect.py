@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from whoosh import index as whoosh_index
 
+from search.cli import main
 from search.indexer import index_paths, remove
 from search.inspect import check, stats
 from search.schema import SOURCE_KIND
 from search.store import open_index
+from tests.conftest import article
 from tests.test_indexer import REFORM, STATE, STRIKE, STRIKE_ID, WriteArchive
 
 
@@ -48,3 +51,11 @@ def test_check_catches_counts_that_disagree_with_live_documents(indexed: Path) -
     writer.commit()
     problems = check(indexed)
     assert "comments disagree: 3 found by search, 3 stored, 6 in the source records" in problems
+
+
+def test_stats_show_the_date_span_as_far_as_the_sources_gave_it(tmp_path: Path, write_archive: WriteArchive) -> None:
+    write_archive("span.jsonl", [article("Of a year", "Ann", "1790", "On a year."),
+                                 article("Of a month", "Ann", "1791-05", "On a month.")])
+    index_paths(tmp_path / "index", [tmp_path / "archive"])
+    output = CliRunner().invoke(main, ["stats", "--index", str(tmp_path / "index")]).output
+    assert "dates: 1790 to 1791-05" in output
