@@ -57,7 +57,8 @@ def _live_authors(searcher: Searcher) -> int:
 
 def _date_edge(searcher: Searcher, reverse: bool) -> str | None:
     hits = searcher.search(wq.Prefix("date", "y"), limit=1, sortedby="date", reverse=reverse)
-    return date_text(hits[0]["date"], hits[0].get("date_precision", "")) if hits else None
+    # A span reads in days: a time is cut to its day, a year or a month stays as the source gave it.
+    return date_text(hits[0]["date"], hits[0].get("date_precision") or "day") if hits else None
 
 
 def check(index_dir: Path) -> list[str]:

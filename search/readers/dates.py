@@ -64,6 +64,8 @@ _WRITTEN_DATE = re.compile(rf"(?<![-–/])(?<![-–/] )(?<!and )(?<!to )"
                            rf"\b(?:(?P<day_first>\d{{1,2}})(?:st|nd|rd|th)?\s+)?(?P<month>{_MONTHS})\.?\s+"
                            rf"(?:(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(?P<year>\d{{4}})\b", re.IGNORECASE)
 
+_CLOCK_TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?!\d)")
+
 
 def given_precision(text: str) -> DatePrecision:
     """How much of a date a text gives: "year" (``1898``), "month" (``August 1898``), "day" (``27 Aug 1898``),
@@ -72,6 +74,8 @@ def given_precision(text: str) -> DatePrecision:
     partial = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?", cleaned)
     if partial:
         return "month" if partial[2] else "year"
+    if _CLOCK_TIME.search(cleaned):
+        return ""  # a time such as 10:25: the common case in exports and feeds, told without parsing twice
     try:
         early, late = (dateutil_parser.parse(cleaned.replace(" - ", " "), dayfirst=True, default=default)
                        for default in (_EARLY, _LATE))

@@ -18,9 +18,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from search.documents import Document
+from search.documents import DatePrecision, Document
 from search.joining import link_article_id
 from search.readers.base import Problem, RawComment, ReadError, ReadResult, build_thread
+from search.readers.dates import given_precision
 from search.readers.markup import XmlCut, children, cut_problem, html_to_text, iter_elements, local_name, texts
 from search.readers.wordpress import LEFT_OUT, SourceComment, counted, thread_order
 
@@ -33,6 +34,7 @@ class _Thread:
     link: str
     title: str
     date: datetime | None
+    date_precision: DatePrecision
     line: int | None
     deleted: bool
     posts: list[SourceComment] = field(default_factory=list)
@@ -67,7 +69,8 @@ def read_disqus(path: Path, text: str) -> ReadResult:
 
 def _read_thread(element: etree._Element) -> _Thread:
     fields = texts(element)
-    return _Thread(link=fields.get("link", ""), title=fields.get("title", ""), date=_date(fields.get("createdAt", "")),
+    date, precision = _date(fields.get("createdAt", ""))
+    return _Thread(link=fields.get("link", ""), title=fields.get("title", ""), date=date, date_precision=precision,
                    line=element.sourceline, deleted=fields.get("isDeleted") == "true")
 
 
@@ -83,9 +86,10 @@ def _read_post(element: etree._Element) -> tuple[str, SourceComment, str | None]
     author_fields = texts(author[0]) if author else {}
     name = author_fields.get("name") or author_fields.get("username", "")
     own_id = element.get(_DSQ_ID, "")
+    date, precision = _date(fields.get("createdAt", ""))
     post = SourceComment(own_id, parent_ref[0].get(_DSQ_ID) if parent_ref else None,
-                         RawComment(name, _date(fields.get("createdAt", "")), body, line=element.sourceline,
-                                    own_id=f"disqus-{own_id}" if own_id else ""))
+                         RawComment(name, date, body, line=element.sourceline,
+                                    own_id=f"disqus-{own_id}" if own_id else "", date_precision=precision))
     return (thread_ref[0].get(_DSQ_ID, "") if thread_ref else ""), post, left
 
 
@@ -123,6 +127,7 @@ def _documents(path: Path, threads: dict[str, _Thread], problems: list[Problem])
         comments, thread_problems = thread_order(path, [post for thread in page for post in thread.posts])
         thread_documents, link_problems = build_thread(
             path, title=title, author="", date=first.date, body="", comments=comments, url=first.link,
+            date_precision=first.date_precision,
             position=len(documents), own_id="" if key.startswith("#") else key,
         )
         documents.extend(thread_documents)
@@ -130,10 +135,10 @@ def _documents(path: Path, threads: dict[str, _Thread], problems: list[Problem])
     return documents
 
 
-def _date(text: str) -> datetime | None:
-    """Disqus writes UTC times, with or without the ``Z``."""
+def _date(text: str) -> tuple[datetime | None, DatePrecision]:
+    """Disqus writes UTC times, with or without the ``Z``; a hand-made export may write only the day."""
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return None, ""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)), given_precision(text)

@@ -13,10 +13,10 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from search.documents import Document
+from search.documents import DatePrecision, Document
 from search.joining import link_article_id
 from search.readers.base import Problem, ReadError, ReadResult, build_thread
-from search.readers.dates import parse_date
+from search.readers.dates import given_precision, parse_date
 from search.readers.markup import html_to_text, refuse_doctype
 
 
@@ -45,7 +45,7 @@ def read_feed(path: Path, text: str) -> ReadResult:
         if not title and not body:
             problems.append(Problem(path, None, f"item {number} has neither title nor text; skipped", "empty record"))
             continue
-        date = _date(entry)
+        date, precision = _date(entry)
         if date is None:
             problems.append(Problem(path, None, f"item {number} ({title!r}) has no readable date; "
                                                 "indexed without a date", "date"))
@@ -54,7 +54,7 @@ def read_feed(path: Path, text: str) -> ReadResult:
                                    if tag.get("term", "").strip()))
         thread, _ = build_thread(path, title=title, author=_author(entry) or feed_author, date=date, body=body,
                                  comments=[], url=url, tags=tags, position=len(documents),
-                                 own_id=link_article_id(url) if url else "")
+                                 own_id=link_article_id(url) if url else "", date_precision=precision)
         documents.extend(thread)
     return ReadResult(documents, problems)
 
@@ -75,22 +75,23 @@ def _author(node: Any) -> str:
     return (detail.get("name") or node.get("author") or "").strip()
 
 
-def _date(entry: Any) -> datetime | None:
-    """The date as written, offset kept (feedparser's own parsed dates are converted to UTC)."""
+def _date(entry: Any) -> tuple[datetime | None, DatePrecision]:
+    """The date as written, offset kept (feedparser's own parsed dates are converted to UTC), and how much of
+    it the feed gave: a hand-made feed may write only the day."""
     for key in ("published", "updated", "created"):
         raw = (entry.get(key) or "").strip()
         if not raw:
             continue
         try:
-            return parsedate_to_datetime(raw)
+            return parsedate_to_datetime(raw), given_precision(raw)
         except (TypeError, ValueError, IndexError):
             pass
         try:
-            return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            return datetime.fromisoformat(raw.replace("Z", "+00:00")), given_precision(raw)
         except ValueError:
             pass
         try:
-            return parse_date(raw)
+            return parse_date(raw), given_precision(raw)
         except ValueError:
             continue
-    return None
+    return None, ""

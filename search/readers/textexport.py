@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from search.documents import DatePrecision
 from search.readers.base import Problem, RawComment, ReadError, ReadResult, build_thread, paragraphs
-from search.readers.dates import parse_date
+from search.readers.dates import given_precision, parse_date
 
 _SUBMITTED = re.compile(r"^Submitted by (?P<name>.+?) on (?P<date>.+?)\s*$")
 _BYLINE = re.compile(r"^By (?P<name>[^.,;:!?]{2,60})$")
@@ -29,6 +30,7 @@ class _Block:
 
     author: str
     date: datetime | None
+    date_precision: DatePrecision
     line: int
     lines: list[str] = field(default_factory=list)
 
@@ -47,7 +49,7 @@ def read_text_export(path: Path, text: str) -> ReadResult:
     for number, line in enumerate(lines[title_line:], title_line + 1):
         header = _SUBMITTED.match(line.strip())
         if header:
-            blocks.append(_Block(header["name"].strip(), _date(path, number, header["date"], problems), number))
+            blocks.append(_Block(header["name"].strip(), *_date(path, number, header["date"], problems), number))
         elif blocks:
             blocks[-1].lines.append(line)
         elif line.strip():
@@ -71,20 +73,23 @@ def read_text_export(path: Path, text: str) -> ReadResult:
         if first is not None and (reply := _REPLY.match(body_lines[first].strip())):
             reply_to = reply["name"]
             body_lines = body_lines[first + 1 :]
-        comments.append(RawComment(block.author, block.date, paragraphs(body_lines), reply_to, block.line))
+        comments.append(RawComment(block.author, block.date, paragraphs(body_lines), reply_to, block.line,
+                                   date_precision=block.date_precision))
 
     documents, thread_problems = build_thread(
-        path, title=title, author=author, date=article.date, body=paragraphs(article_lines), comments=comments
+        path, title=title, author=author, date=article.date, body=paragraphs(article_lines), comments=comments,
+        date_precision=article.date_precision,
     )
     return ReadResult(documents, problems + thread_problems)
 
 
-def _date(path: Path, line: int, text: str, problems: list[Problem]) -> datetime | None:
+def _date(path: Path, line: int, text: str, problems: list[Problem]) -> tuple[datetime | None, DatePrecision]:
+    """The date and how much of it the line gave (a hand-made export may write only the day)."""
     try:
-        return parse_date(text)
+        return parse_date(text), given_precision(text)
     except ValueError:
         problems.append(Problem(path, line, f"unreadable date {text.strip()!r}; indexed without a date", "date"))
-        return None
+        return None, ""
 
 
 def _strip_chrome(lines: list[str]) -> list[str]:

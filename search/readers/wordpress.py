@@ -19,9 +19,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from search.documents import Document
+from search.documents import DatePrecision, Document
 from search.joining import link_article_id
 from search.readers.base import Problem, RawComment, ReadError, ReadResult, build_thread
+from search.readers.dates import given_precision
 from search.readers.markup import XmlCut, children, cut_problem, html_to_text, iter_elements, local_name, texts
 
 WP_NAMESPACE_PREFIX = "wordpress.org/export/"
@@ -102,7 +103,7 @@ def _read_item(path: Path, item: etree._Element, authors: dict[str, str], docume
         left_out[f"empty {post_type}"] += 1
         return
     login = fields.get("creator", "")
-    date = offset_date(fields.get("post_date", ""), fields.get("post_date_gmt", ""))
+    date, precision = offset_date(fields.get("post_date", ""), fields.get("post_date_gmt", ""))
     if date is None:
         problems.append(Problem(path, line, f"{title!r} has no readable date; indexed without a date", "date"))
     url = fields.get("link", "")
@@ -111,7 +112,7 @@ def _read_item(path: Path, item: etree._Element, authors: dict[str, str], docume
     comments, comment_problems = _comments(path, item, left_out)
     thread, thread_problems = build_thread(
         path, title=title, author=authors.get(login, login), date=date, body=body, comments=comments, url=url,
-        tags=tags, position=len(documents), own_id=link_article_id(url) if url else "",
+        tags=tags, position=len(documents), own_id=link_article_id(url) if url else "", date_precision=precision,
     )
     documents.extend(thread)
     problems.extend(comment_problems + thread_problems)
@@ -140,12 +141,13 @@ def _comments(path: Path, item: etree._Element, left_out: Counter) -> tuple[list
         if not body and not left:
             left_out["empty comment"] += 1
             left = "empty"
-        date = offset_date(fields.get("comment_date", ""), fields.get("comment_date_gmt", ""))
+        date, precision = offset_date(fields.get("comment_date", ""), fields.get("comment_date_gmt", ""))
         parent = fields.get("comment_parent", "")
         own_id = fields.get("comment_id", "")
         found.append(SourceComment(own_id, parent if parent not in {"", "0"} else None,
                                    RawComment(fields.get("comment_author", ""), date, body,
-                                              line=element.sourceline, own_id=f"wp-{own_id}" if own_id else ""),
+                                              line=element.sourceline, own_id=f"wp-{own_id}" if own_id else "",
+                                              date_precision=precision),
                                    kept=left is None))
     return thread_order(path, found)
 
@@ -188,20 +190,23 @@ def _time_key(date: datetime | None) -> float:
     return (date if date.tzinfo else date.replace(tzinfo=UTC)).timestamp()
 
 
-def offset_date(local: str, gmt: str) -> datetime | None:
-    """A WordPress date in the site's own time, with its offset from UTC taken from the GMT copy.
+def offset_date(local: str, gmt: str) -> tuple[datetime | None, DatePrecision]:
+    """A WordPress date in the site's own time, with its offset from UTC taken from the GMT copy, and how much
+    of it the export gave.
 
-    Drafts have no GMT date (``0000-00-00 00:00:00``): the local date is kept without an offset.
+    Drafts have no GMT date (``0000-00-00 00:00:00``): the local date is kept without an offset. A hand-made
+    export may write only the day: it stays a day, with no offset to take.
     """
     local_date, gmt_date = _wp_date(local), _wp_date(gmt)
     if local_date is None:
-        return gmt_date.replace(tzinfo=UTC) if gmt_date else None
-    if gmt_date is None:
-        return local_date
+        return (gmt_date.replace(tzinfo=UTC), given_precision(gmt)) if gmt_date else (None, "")
+    precision = given_precision(local)
+    if gmt_date is None or precision:
+        return local_date, precision
     offset = timedelta(minutes=round((local_date - gmt_date).total_seconds() / 60))
     if abs(offset) >= timedelta(hours=24):
-        return local_date
-    return local_date.replace(tzinfo=timezone(offset))
+        return local_date, precision
+    return local_date.replace(tzinfo=timezone(offset)), precision
 
 
 def _wp_date(text: str) -> datetime | None:
