@@ -171,18 +171,22 @@ def common_pairs(words: list[str]) -> list[str]:
             if first in STOP_WORDS or second in STOP_WORDS]
 
 
-class AuthorAnalyzer(Composable):
+class _StatelessAnalyzer(Composable):
+    """An analyzer without settings: any two of one class are equal (Whoosh compares schemas field by field)."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class AuthorAnalyzer(_StatelessAnalyzer):
     """Name parts, so ``PaulHampton`` matches ``hampton`` and ``"paul hampton"`` like ``Paul Hampton``.
 
     A camel-cased account name yields its parts at consecutive positions and, when
     indexing, the whole name at the first part's position too; in a query it
     yields only the parts, so ``author:PaulHampton`` also finds the byline.
     """
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
                  removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
@@ -263,13 +267,8 @@ def quote_fingerprints(text: str) -> set[str]:
     return {f"{value:05x}" for value in kept}
 
 
-class FingerprintAnalyzer(Composable):
+class FingerprintAnalyzer(_StatelessAnalyzer):
     """A body as its quotation fingerprints (see ``quote_fingerprints``), one token each, no positions."""
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
                  removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
