@@ -466,8 +466,9 @@ def timeline_command(query: str, index_dir: Path, kind: str | None, authors: tup
 
 
 def _print_timeline(found, width: int) -> None:
-    """One line per period: label, bar, count; the undated matches last."""
+    """One line per period: label, bar, count; then those dated only to a coarser year or month; the undated last."""
     rows = [(period.short_label, period.count) for period in found.periods]
+    rows += [(coarse.short_label, coarse.count) for coarse in found.coarser]
     if found.undated:
         rows.append(("no date", found.undated))
     top = max((count for _, count in rows), default=0)

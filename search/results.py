@@ -19,6 +19,7 @@ from whoosh import collectors
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from search.coarse_dates import coarse_dates
 from search.documents import Document, untitled_title
 from search.query import (
     DEFAULT_LIMITS,
@@ -164,7 +165,8 @@ class SearchPage:
     suggestion: str | None = None
     seconds: float = 0.0
     partial: bool = False
-    date_counts: Counter[int] = field(default_factory=Counter)  # date column value -> matches, for timelines
+    # (date column value, "year"/"month" for a date given only that finely, else "") -> matches, for timelines
+    date_counts: Counter[tuple[int, str]] = field(default_factory=Counter)
 
     @property
     def hits(self) -> list[Hit]:
@@ -235,7 +237,8 @@ class _Collected(collectors.Collector):
         self.spellings: Counter[str] = Counter()
         self.years: Counter[int | str] = Counter()
         self.kinds: Counter[str] = Counter()
-        self.dates: Counter[int] = Counter()
+        self.dates: Counter[tuple[int, str]] = Counter()
+        self._coarse: dict[int, str] = {}
         self._docs: list[int] = []
         self._scores: list[float] = []
         self._columns: dict[str, list[Any]] = {}
@@ -257,6 +260,7 @@ class _Collected(collectors.Collector):
         super().set_subsearcher(subsearcher, offset)
         reader = subsearcher.reader()
         self._columns = {name: _column(reader, name) for name in _COLUMNS}
+        self._coarse = coarse_dates(reader) if self.facets else {}
 
     def matches(self) -> Iterator[int]:
         if not self.scored:
@@ -322,7 +326,8 @@ class _Collected(collectors.Collector):
             self.spellings.update(map(columns["author_name"].__getitem__, docs))
             self.years.update(year if 0 < year < 10_000 else NO_DATE for year in years)
             self.kinds.update(kinds)
-            self.dates.update(map(columns["date"].__getitem__, docs))
+            coarse = self._coarse
+            self.dates.update((columns["date"][docnum], coarse.get(docnum, "")) for docnum in docs)
 
     def results(self) -> None:
         raise NotImplementedError("read ranked_groups() and facet_counts()")

