@@ -501,12 +501,13 @@ def author_command(name: str, index_dir: Path, replies: int) -> None:
         if not exchanges:
             click.echo("  (nobody)")
         for exchange in exchanges:
-            count = len(exchange.replies)
+            count = exchange.count
             click.echo(f"  {exchange.name}: {count:,} {'reply' if count == 1 else 'replies'}")
-            for reply in exchange.replies[:replies]:
+            listed = exchange.replies[:replies]
+            for reply in listed:
                 click.echo(f"    {_date(reply)}  {reply.id}  {reply.title}")
-            if len(exchange.replies) > replies:
-                click.echo(f"    ... {len(exchange.replies) - replies} more")
+            if count > len(listed):
+                click.echo(f"    ... {count - len(listed)} more")
     click.echo("\nthreads:")
     for part in profile.threads:
         click.echo(f"  {part.article_id}  {part.title} ({plural(part.documents, 'document')}"

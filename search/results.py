@@ -45,7 +45,8 @@ NO_DATE_LABEL = "no date"
 COMMENTS_PER_GROUP = 20
 # A spelling suggestion is looked for only when a query finds at most this many documents.
 SUGGEST_BELOW = 5
-_NOT_DOCUMENTS = wq.Term("kind", SOURCE_KIND)
+# The source records kept beside the documents: every search and count leaves them out.
+NOT_DOCUMENTS = wq.Term("kind", SOURCE_KIND)
 # The sortable fields a search reads for every match (see ``_column``).
 _COLUMNS = ("article_id", "kind", "year", "date", "author_name")
 _ALL_DATES = wq.TermRange("date", "y0000", "y9999")
@@ -259,7 +260,7 @@ class _Collected(collectors.Collector):
         self._settle()
         super().set_subsearcher(subsearcher, offset)
         reader = subsearcher.reader()
-        self._columns = {name: _column(reader, name) for name in _COLUMNS}
+        self._columns = {name: column(reader, name) for name in _COLUMNS}
         self._coarse = coarse_dates(reader) if self.facets else {}
 
     def matches(self) -> Iterator[int]:
@@ -395,7 +396,7 @@ def _collect(searcher: Searcher, query: wq.Query, sort: Sort, filters: Filters, 
     """Run the query, giving collection ``seconds``; reading new segments' columns does not count against them."""
     for leaf, _ in searcher.leaf_searchers():
         for fieldname in _COLUMNS:
-            _column(leaf.reader(), fieldname)
+            column(leaf.reader(), fieldname)
     deadline = time.perf_counter() + seconds
     collected = _Collected(sort, sort == "relevance" and not isinstance(query, wq.Every), facets, deadline)
     allow = filters.query()
@@ -407,7 +408,7 @@ def _collect(searcher: Searcher, query: wq.Query, sort: Sort, filters: Filters, 
     return collected
 
 
-def _column(reader: Any, fieldname: str) -> list[Any]:
+def column(reader: Any, fieldname: str) -> list[Any]:
     """A segment's values of a sortable field as a list, read once per segment.
 
     A segment written before the field had a column falls back to its stored
@@ -464,7 +465,7 @@ def _better_spelling(searcher: Searcher, text: str, total: int, filters: Filters
         check_expansion(searcher, better, limits)
     except QueryError:  # corrected into nothing but common words, or over the budget: no use to offer
         return None
-    found = searcher.search(better.query, limit=total + 1, mask=_NOT_DOCUMENTS, filter=filters.query(),
+    found = searcher.search(better.query, limit=total + 1, mask=NOT_DOCUMENTS, filter=filters.query(),
                             scored=False)
     return corrected if found.scored_length() > total else None
 
@@ -495,7 +496,7 @@ def _highlight_terms(searcher: Searcher, query: wq.Query) -> set[tuple[str, str]
     return pairs
 
 
-def _occurrences(searcher: Searcher, query: wq.Query, docnums: Iterable[int]) -> dict[int, Occurrences]:
+def matched_occurrences(searcher: Searcher, query: wq.Query, docnums: Iterable[int]) -> dict[int, Occurrences]:
     """Per document, each matched word's (position, start, end) list, read from the stored postings.
 
     Segment by segment, one unscored posting reader per word the segment holds,
@@ -525,20 +526,20 @@ def _occurrences(searcher: Searcher, query: wq.Query, docnums: Iterable[int]) ->
 
 
 def _hits(searcher: Searcher, query: wq.Query, docnums: list[int], scores: dict[int, float | None]) -> list[Hit]:
-    occurrences = _occurrences(searcher, query, docnums)
+    occurrences = matched_occurrences(searcher, query, docnums)
     phrases = _phrases(query)
     hits = []
     for docnum in docnums:
         document = stored_document(searcher.stored_fields(docnum))
         found = occurrences[docnum]
-        title, heading = _title_highlights(document, _spans(found, _HIGHLIGHTED["title"], phrases))
+        title, heading = title_highlights(document, _spans(found, _HIGHLIGHTED["title"], phrases))
         body_spans = _spans(found, _HIGHLIGHTED["body"], phrases)
         hits.append(Hit(document, scores.get(docnum), title, snippet(document.body, body_spans), heading))
     return hits
 
 
-def _title_highlights(document: Document, spans: list[tuple[int, int]]) -> tuple[Highlight, Highlight]:
-    """The title's and the heading's highlights, from spans over ``searchable_title`` (title, newline, heading)."""
+def title_highlights(document: Document, spans: list[tuple[int, int]]) -> tuple[Highlight, Highlight]:
+    """The title's and the heading's highlights, from spans over ``searchable_title`` (title, break, heading)."""
     heading_start = len(document.title) + 1
     in_title = tuple(span for span in spans if span[1] <= len(document.title))
     in_heading = tuple((start - heading_start, end - heading_start) for start, end in spans if start >= heading_start)
@@ -576,7 +577,7 @@ def _spans(positions: Occurrences, fieldnames: Sequence[str],
     for fieldname in fieldnames:
         for words, slop in phrases.get(fieldname, []):
             spans.update(_phrase_spans([positions.get((fieldname, word), []) for word in words], slop))
-    return _merge(sorted(spans))
+    return merge_spans(sorted(spans))
 
 
 def _phrase_spans(occurrences: list[list[tuple[int, int, int]]], slop: int) -> list[tuple[int, int]]:
@@ -601,7 +602,8 @@ def _phrase_spans(occurrences: list[list[tuple[int, int, int]]], slop: int) -> l
     return spans
 
 
-def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted ``(start, end)`` spans with overlapping ones joined, so no character is marked twice."""
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:
@@ -703,14 +705,14 @@ def thread_highlights(searcher: Searcher, text: str | ParsedQuery, article_id: s
     parsed = parse_within(searcher, text, limits)
     # The article's own postings lead the intersection, so a broad query costs no more than the thread.
     results = searcher.search(wq.And([wq.Term("article_id", article_id), parsed.query]), limit=None,
-                              mask=_NOT_DOCUMENTS, scored=False)
+                              mask=NOT_DOCUMENTS, scored=False)
     phrases = _phrases(parsed.query)
-    occurrences = _occurrences(searcher, parsed.query, (result.docnum for result in results))
+    occurrences = matched_occurrences(searcher, parsed.query, (result.docnum for result in results))
     marked = {}
     for result in results:
         document = stored_document(result.fields())
         found = occurrences[result.docnum]
-        title, heading = _title_highlights(document, _spans(found, _HIGHLIGHTED["title"], phrases))
+        title, heading = title_highlights(document, _spans(found, _HIGHLIGHTED["title"], phrases))
         body = Highlight(document.body, tuple(_spans(found, _HIGHLIGHTED["body"], phrases)))
         marked[document.id] = Marked(title, body, heading)
     return marked

@@ -34,6 +34,10 @@ STOP_WORDS = frozenset(
     "with yet you your".split()
 )
 _WORD = re.compile(r"\w+(?:\.\w+)*")
+# Joins two values indexed into one field (a title and a comment's heading): the words
+# after it sit ``VALUE_GAP`` positions further on, so no phrase matches across the join.
+VALUE_BREAK = "\u2029"
+VALUE_GAP = 100
 # A name's parts: initials and punctuation apart, so "G.V. Plekhanov" is "G V Plekhanov".
 _NAME_PART = re.compile(r"[^\W_]+")
 _LIGATURES = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l"})  # after lowercasing
@@ -94,7 +98,11 @@ class WordAnalyzer(Composable):
         found: dict[str, list[tuple[int, int, int]]] = {}
         index_term = self._index_term
         pos = 0
+        next_break = value.find(VALUE_BREAK)
         for match in _WORD.finditer(value):
+            if 0 <= next_break < match.start():
+                pos += VALUE_GAP
+                next_break = value.find(VALUE_BREAK, match.start())
             term = index_term(match.group())
             if term is None:
                 continue
@@ -113,7 +121,11 @@ class WordAnalyzer(Composable):
         matches = [(value, 0)] if not tokenize else ((m.group(), m.start()) for m in _WORD.finditer(value))
         pos = start_pos
         stem = self.stem
+        next_break = value.find(VALUE_BREAK) if tokenize else -1
         for word, start in matches:
+            if 0 <= next_break < start:
+                pos += VALUE_GAP
+                next_break = value.find(VALUE_BREAK, start)
             text = fold(word)
             token.stopped = False
             if stem:
@@ -468,10 +480,10 @@ SOURCE_KIND = "source"
 
 def build_schema() -> Schema:
     return Schema(
-        id=ID(stored=True, unique=True),
+        id=ID(stored=True, unique=True, sortable=True),  # sortable: author exchanges read ids as a column
         kind=ID(stored=True, sortable=True),
         article_id=ID(stored=True, sortable=True),
-        parent_id=ID(stored=True),
+        parent_id=ID(stored=True, sortable=True),
         source=ID(stored=True),
         position=STORED,
         title=_text_field(STEMMED, stored=True, field_boost=2.0),
@@ -536,8 +548,8 @@ def document_fields(document: Document) -> dict[str, Any]:
 
 
 def searchable_title(document: Document) -> str:
-    """The title words a document is found by: its title, then its own heading when it has one."""
-    return f"{document.title}\n{document.heading}" if document.heading else document.title
+    """The title words a document is found by: its title, then, past a ``VALUE_BREAK``, its own heading."""
+    return f"{document.title}{VALUE_BREAK}{document.heading}" if document.heading else document.title
 
 
 def stored_document(stored: dict[str, Any]) -> Document:

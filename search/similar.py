@@ -27,15 +27,15 @@ from whoosh.searching import Searcher
 from search.documents import Document
 from search.query import DEFAULT_LIMITS, QueryLimits
 from search.results import (
-    _NOT_DOCUMENTS,
+    NOT_DOCUMENTS,
     FacetCount,
     Filters,
-    Highlight,
     Hit,
-    _merge,
-    _occurrences,
     facet_counts,
+    matched_occurrences,
+    merge_spans,
     snippet,
+    title_highlights,
 )
 from search.schema import SOURCE_KIND, STEMMED, fold, stored_document
 from search.serialize import hit_json
@@ -207,7 +207,7 @@ def _only_stop_words(text: str, places: list[tuple[int, int, int]]) -> bool:
 
 def document_count(searcher: Searcher) -> int:
     """Articles and comments in the index, not the per-file records kept beside them: what shares count from."""
-    return max(searcher.doc_count() - sum(1 for _ in searcher.docs_for_query(_NOT_DOCUMENTS)), 1)
+    return max(searcher.doc_count() - sum(1 for _ in searcher.docs_for_query(NOT_DOCUMENTS)), 1)
 
 
 def _usual_form(text: str, places: list[tuple[int, int, int]]) -> str:
@@ -229,7 +229,7 @@ def _similar(searcher: Searcher, passage: str, source: Document | None, limit: i
         raise PassageError("nothing to search for: the passage has only very common words, or words no other "
                            "document uses")
     limit = max(1, min(limit, MAX_LIMIT))
-    excluded = set(searcher.docs_for_query(_NOT_DOCUMENTS))
+    excluded = set(searcher.docs_for_query(NOT_DOCUMENTS))
     if source is not None:
         excluded.add(searcher.document_number(id=source.id))
     scores, searched = rank(searcher, terms, deadline)
@@ -240,7 +240,7 @@ def _similar(searcher: Searcher, passage: str, source: Document | None, limit: i
         page.notices.append(f"the time limit ran out: only the {searched} most telling of {len(terms)} words "
                             f"were searched")
     if facets:
-        page.facets = _facet_counts(searcher, [docnum for docnum, _ in ranked])
+        page.facets = facet_counts(searcher, [docnum for docnum, _ in ranked])
     return page
 
 
@@ -342,7 +342,7 @@ def _matching(searcher: Searcher, allowed: wq.Query, docnums: list[int]) -> set[
 def _hits(searcher: Searcher, query: wq.Query, terms: Sequence[PassageTerm],
           ranked: list[tuple[int, float]]) -> list[SimilarHit]:
     """Hits with the shared words marked in title and snippet, read from the stored postings."""
-    occurrences = _occurrences(searcher, query, (docnum for docnum, _ in ranked))
+    occurrences = matched_occurrences(searcher, query, (docnum for docnum, _ in ranked))
     words = {item.term: item.word for item in terms}
     hits = []
     for docnum, score in ranked:
@@ -350,20 +350,15 @@ def _hits(searcher: Searcher, query: wq.Query, terms: Sequence[PassageTerm],
         found = occurrences[docnum]
         shared = tuple(words[item.term] for item in terms
                        if ("body", item.term) in found or ("title", item.term) in found)
-        title = Highlight(document.title, tuple(_field_spans(found, "title")))
+        title, heading = title_highlights(document, _field_spans(found, "title"))
         body = snippet(document.body, _field_spans(found, "body"))
-        hits.append(SimilarHit(Hit(document, score, title, body), shared))
+        hits.append(SimilarHit(Hit(document, score, title, body, heading), shared))
     return hits
 
 
 def _field_spans(found: dict[tuple[str, str], list[tuple[int, int, int]]], fieldname: str) -> list[tuple[int, int]]:
-    return _merge(sorted((start, end) for (name, _), places in found.items() if name == fieldname
+    return merge_spans(sorted((start, end) for (name, _), places in found.items() if name == fieldname
                          for _, start, end in places))
-
-
-def _facet_counts(searcher: Searcher, docnums: list[int]) -> dict[str, list[FacetCount]]:
-    """The authors, years and kinds of the best hits, counted by the search's own facet code."""
-    return facet_counts(searcher, docnums)
 
 
 def similar_json(page: SimilarPage) -> dict[str, object]:

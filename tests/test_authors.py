@@ -51,7 +51,7 @@ def searcher(index_dir: Path):
 
 
 def exchanges(items) -> dict[str, int]:
-    return {item.name: len(item.replies) for item in items}
+    return {item.name: item.count for item in items}
 
 
 def test_counts_threads_and_timeline(searcher) -> None:
@@ -134,3 +134,15 @@ def test_the_cli_prints_the_author(index_dir: Path) -> None:
     assert "Carol: 3 replies" in result.output[result.output.index("most replied to by:"):]
     missing = CliRunner().invoke(main, ["author", "Nobody", "--index", str(index_dir)])
     assert missing.exit_code == 1 and "no author named 'Nobody'" in missing.output
+
+
+def test_only_the_oldest_replies_are_listed_and_the_rest_counted(client, searcher, index_dir: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("search.authors.MAX_REPLIES_SHOWN", 1)
+    carol = next(item for item in author_profile(searcher, "Bob").replied_by if item.name == "Carol")
+    assert (carol.count, [reply.body for reply in carol.replies]) == (3, ["No, Bob."])
+    page = client.get("/author/Bob").get_data(as_text=True)
+    replied_by = page[page.index('id="author-replied-by"'):page.index('id="author-threads"')]
+    assert re.search(r'<span class="count">3 replies</span>.*?and 2 more\.', replied_by, re.S)
+    result = CliRunner().invoke(main, ["author", "bob", "--index", str(index_dir), "--replies", "3"])
+    assert "Carol: 3 replies" in result.output and "... 2 more" in result.output

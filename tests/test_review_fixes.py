@@ -63,6 +63,31 @@ def test_search_hits_on_the_page_show_the_heading(fence_index: Path) -> None:
     assert "serious environmental threat" in page
 
 
+@pytest.mark.parametrize("query", ['"justified the fence"', 'title:"justified the fence"'])
+def test_a_phrase_does_not_run_from_the_title_into_the_heading(fence_index: Path, query: str) -> None:
+    """The debate title ends "... fence is justified", the point's headline starts "The fence is ..."."""
+    code, output = essays("search", "--index", str(fence_index), "--json", query)
+    assert code == 0, output
+    assert FENCE_POINT not in [hit["id"] for hit in json.loads(output)["hits"]]
+
+
+@pytest.mark.parametrize("query", ['title:"border fence is justified"', 'title:"the fence is a serious"'])
+def test_a_phrase_inside_the_title_or_the_heading_matches(fence_index: Path, query: str) -> None:
+    code, output = essays("search", "--index", str(fence_index), "--json", query)
+    assert code == 0, output
+    assert FENCE_POINT in [hit["id"] for hit in json.loads(output)["hits"]]
+
+
+def test_passage_search_marks_heading_words_in_the_heading_not_past_the_title(fence_index: Path) -> None:
+    code, output = essays("similar", "--index", str(fence_index), "--json", "--text",
+                          "The fence is a serious environmental threat to the wildlife of the desert.")
+    assert code == 0, output
+    point = next(hit for hit in json.loads(output)["hits"] if hit["id"] == FENCE_POINT)
+    title, heading = point["highlights"]["title"], point["highlights"]["heading"]
+    assert all(end <= len(title["text"]) for _, end in title["spans"])
+    assert {"environmental", "wildlife"} <= {word.lower() for word in heading["matches"]}
+
+
 # 6. A reply to an anonymous, undated comment names it by its heading.
 
 def test_reply_lines_name_an_anonymous_parent_by_its_heading(fence_index: Path) -> None:

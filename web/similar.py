@@ -46,14 +46,8 @@ def passage_page() -> tuple[str, int]:
     view["filters"] = state
     if not text.strip() and not doc_id:
         return render_template("similar.html", **view), 200
-    limit = state.limit or current_app.config["PAGELEN"]
     try:
-        if doc_id and not text.strip():
-            page = similar_to_document(current_searcher(), doc_id, limit=limit, filters=state.filters,
-                                       limits=current_limits())
-        else:
-            page = similar_to_text(current_searcher(), text, limit=limit, filters=state.filters,
-                                       limits=current_limits())
+        page = _similar(state, doc_id if not text.strip() else None, text)
     except UnknownDocument as error:
         return render_template("similar.html", **view, error=error.message), 404
     except PassageError as error:
@@ -69,20 +63,22 @@ def similar_api(doc_id: str | None = None) -> tuple[dict[str, Any], int]:
         state = SearchState.from_args(request.values)
     except ParamError as error:
         return {"error": error.message}, 400
-    limit = state.limit or current_app.config["PAGELEN"]
-    text = request.values.get("text", "")
     try:
-        if doc_id is not None:
-            page = similar_to_document(current_searcher(), doc_id, limit=limit, filters=state.filters,
-                                       limits=current_limits())
-        else:
-            page = similar_to_text(current_searcher(), text, limit=limit, filters=state.filters,
-                                       limits=current_limits())
+        page = _similar(state, doc_id, request.values.get("text", ""))
     except UnknownDocument as error:
         return {"error": error.message}, 404
     except PassageError as error:
         return {"error": error.message}, 400
     return similar_json(page), 200
+
+
+def _similar(state: SearchState, doc_id: str | None, text: str) -> SimilarPage:
+    """The documents like document ``doc_id`` when one is given, else like ``text``: the page's and the API's search."""
+    limit = state.limit or current_app.config["PAGELEN"]
+    if doc_id:
+        return similar_to_document(current_searcher(), doc_id, limit=limit, filters=state.filters,
+                                   limits=current_limits())
+    return similar_to_text(current_searcher(), text, limit=limit, filters=state.filters, limits=current_limits())
 
 
 @blueprint.errorhandler(IndexMissing)
