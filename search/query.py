@@ -78,6 +78,17 @@ class QueryLimits:
 DEFAULT_LIMITS = QueryLimits()
 
 
+def query_limits(given: QueryLimits | dict | None) -> QueryLimits:
+    """Limits as configured: a QueryLimits, a dict of some of its fields (the rest default), or None."""
+    if given is None or isinstance(given, QueryLimits):
+        return given or DEFAULT_LIMITS
+    unknown = set(given) - set(QueryLimits.__dataclass_fields__)
+    if unknown:
+        raise ValueError(f"unknown query limit {', '.join(sorted(unknown))}; "
+                         f"the limits are {', '.join(QueryLimits.__dataclass_fields__)}")
+    return QueryLimits(**given)
+
+
 @dataclass(frozen=True)
 class ParsedQuery:
     text: str

@@ -49,20 +49,19 @@ class Period:
     @property
     def label(self) -> str:
         """``2011``, ``October 2011`` or ``21 October 2011``."""
-        if self.granularity == "year":
-            return str(self.first.year)
-        if self.granularity == "month":
-            return f"{self.first:%B} {self.first.year}"
-        return day_words(self.first)
+        return self._named(month="%B", day=day_words(self.first))
 
     @property
     def short_label(self) -> str:
         """For an axis: ``2011``, ``Oct 2011``, ``21 Oct``."""
+        return self._named(month="%b", day=f"{self.first.day} {self.first:%b}")
+
+    def _named(self, month: str, day: str) -> str:
         if self.granularity == "year":
             return str(self.first.year)
         if self.granularity == "month":
-            return f"{self.first:%b} {self.first.year}"
-        return f"{self.first.day} {self.first:%b}"
+            return f"{self.first.strftime(month)} {self.first.year}"
+        return day
 
     @property
     def span(self) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, current_app, g
 
-from search.query import QueryLimits
+from search.query import QueryLimits, query_limits
 from search.shown_dates import date_iso, date_text
 from search.store import IndexHandle, default_index_dir
 
@@ -25,8 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(INDEX_DIR=None, PAGELEN=10)
     app.config.update(config or {})
     app.config["INDEX_DIR"] = Path(app.config["INDEX_DIR"] or default_index_dir())
-    limits = app.config.get("QUERY_LIMITS") or QueryLimits()
-    app.config["QUERY_LIMITS"] = limits if isinstance(limits, QueryLimits) else QueryLimits(**limits)
+    app.config["QUERY_LIMITS"] = query_limits(app.config.get("QUERY_LIMITS"))
     app.extensions["essays_index"] = IndexHandle(app.config["INDEX_DIR"])
     app.register_blueprint(views.blueprint)
     app.register_blueprint(api.blueprint)

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import RequestURITooLarge, ServiceUnavailable
 
-from search.query import QueryLimits
+from search.query import query_limits
 
 LIMITS: dict[str, Any] = {
     # Requests
@@ -150,8 +150,7 @@ def serve(app: Flask, host: str, port: int, debug: bool = False) -> None:
     the address is not loopback: its debugger runs code a visitor sends.
     """
     app.config.from_prefixed_env("ESSAYS")
-    if isinstance(app.config.get("QUERY_LIMITS"), dict):  # ESSAYS_QUERY_LIMITS='{"seconds": 1}'
-        app.config["QUERY_LIMITS"] = QueryLimits(**app.config["QUERY_LIMITS"])
+    app.config["QUERY_LIMITS"] = query_limits(app.config.get("QUERY_LIMITS"))  # ESSAYS_QUERY_LIMITS='{"seconds": 1}'
     if debug:
         if not is_loopback(host):
             print(DEBUG_WARNING.format(host=host), file=sys.stderr, flush=True)
