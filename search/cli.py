@@ -709,4 +709,7 @@ def serve_command(index_dir: Path, host: str, port: int, debug: bool) -> None:
 
     app = create_app({"INDEX_DIR": str(index_dir)})
     click.echo(f"serving the index at {index_dir} on http://{host}:{port}/")
-    serve(app, host=host, port=port, debug=debug)
+    try:
+        serve(app, host=host, port=port, debug=debug)
+    except ValueError as error:  # a limit in ESSAYS_* that makes no sense
+        raise click.ClickException(f"ESSAYS_QUERY_LIMITS: {error}") from error
