@@ -11,20 +11,19 @@ skipping, and nothing counts every weak match: facets are counted over the best
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 import time
-from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from whoosh import query as wq
-from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from search.documents import Document
+from search.postings import SegmentPostings, segment_postings
 from search.query import DEFAULT_LIMITS, QueryLimits
 from search.results import (
     NOT_DOCUMENTS,
@@ -39,7 +38,6 @@ from search.results import (
 )
 from search.schema import SOURCE_KIND, STEMMED, fold, stored_document
 from search.serialize import hit_json
-from search.store import SEGMENT_CACHE
 
 MAX_PASSAGE_CHARS = 20_000  # longer passages are trimmed at a word boundary
 MAX_TERMS = 25  # the most informative words of a passage that are searched
@@ -182,7 +180,7 @@ def passage_terms(searcher: Searcher, text: str, exclude: str | None = None) -> 
     places = {term: found for term, found in STEMMED.occurrences(text).items()
               if not _only_stop_words(text, found)}
     counts = {term: len(found) for term, found in places.items()}
-    reader = searcher.reader()
+    segments = segment_postings(searcher)
     documents = document_count(searcher)
     own = 1 if exclude else 0
     most = documents * MAX_DOC_SHARE if documents >= MIN_DOCS_FOR_SHARE else documents
@@ -190,11 +188,10 @@ def passage_terms(searcher: Searcher, text: str, exclude: str | None = None) -> 
     candidates = [(term, count) for term, count in counts.items() if count >= least] or list(counts.items())
     terms: list[tuple[float, str, int]] = []
     for term, count in candidates:
-        frequency = reader.doc_frequency("body", term) or reader.doc_frequency("title", term)
+        frequency = _doc_frequency(segments, "body", term) or _doc_frequency(segments, "title", term)
         if frequency - own < 1 or frequency > most:
             continue
-        idf = math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
-        terms.append((count * idf, term, count))
+        terms.append((count * idf(documents, frequency), term, count))
     terms.sort(key=lambda item: (-item[0], item[1]))
     return [PassageTerm(term, _usual_form(text, places[term]), count, weight)
             for weight, term, count in terms[:MAX_TERMS]]
@@ -208,6 +205,10 @@ def _only_stop_words(text: str, places: list[tuple[int, int, int]]) -> bool:
 def document_count(searcher: Searcher) -> int:
     """Articles and comments in the index, not the per-file records kept beside them: what shares count from."""
     return max(searcher.doc_count() - sum(1 for _ in searcher.docs_for_query(NOT_DOCUMENTS)), 1)
+
+
+def _doc_frequency(segments: list[SegmentPostings], fieldname: str, term: str) -> int:
+    return sum(info.doc_frequency() for segment in segments if (info := segment.term_info(fieldname, term)))
 
 
 def _usual_form(text: str, places: list[tuple[int, int, int]]) -> str:
@@ -244,57 +245,50 @@ def _similar(searcher: Searcher, passage: str, source: Document | None, limit: i
     return page
 
 
-def rank(searcher: Searcher, terms: Sequence[PassageTerm], deadline: float = math.inf) -> tuple[dict[int, float], int]:
-    """BM25 scores of every document holding a kept term, summed term by term over body and title.
+def rank(searcher: Searcher, terms: Sequence[PassageTerm], deadline: float = math.inf) -> tuple[np.ndarray, int]:
+    """BM25 scores of every document (by document number; 0 for none), summed term by term over body and title.
 
-    Term-at-a-time over each posting list once: with tens of terms, Whoosh's tree of
-    union matchers spends most of its time moving between documents, not scoring.
-    Each term counts by its damped frequency in the passage (``query_weight``). Terms
-    go best first; past ``deadline`` the rest are left out. Returns the scores and
-    how many terms were searched.
+    Term-at-a-time over each posting list once, as arrays (``search.postings``): with
+    tens of terms, Whoosh's tree of union matchers spends most of its time moving
+    between documents, not scoring. Each term counts by its damped frequency in the
+    passage (``query_weight``). Terms go best first; past ``deadline`` the rest are
+    left out. Returns the scores and how many terms were searched.
     """
     documents = document_count(searcher)
-    leaves = searcher.leaf_searchers()
-    scores: dict[int, float] = {}
-    get = scores.get
+    segments = segment_postings(searcher)
+    scores = np.zeros(searcher.doc_count_all())
     k1, b = BM25_K1, BM25_B
     fields = [(fieldname, weight, searcher.avg_field_length(fieldname) or 1.0)
               for fieldname, weight in (("body", 1.0), ("title", TITLE_WEIGHT)) if weight]
-    for searched, item in enumerate(terms):
+    searched = 0
+    for item in terms:
         if searched and time.perf_counter() > deadline:
-            return scores, searched
+            break
+        searched += 1
         for fieldname, field_weight, average in fields:
-            frequency = searcher.doc_frequency(fieldname, item.term)
+            holders = [(segment, info) for segment in segments
+                       if (info := segment.term_info(fieldname, item.term)) is not None]
+            frequency = sum(info.doc_frequency() for _, info in holders)
             if not frequency:
                 continue
-            idf = math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
-            weight = field_weight * query_weight(item.count) * idf * (k1 + 1)
-            for leaf, offset in leaves:
-                reader = leaf.reader()
-                if (fieldname, item.term) not in reader:
-                    continue
-                lengths, read_length = _field_lengths(reader, fieldname), reader.doc_field_length
-                postings = reader.postings(fieldname, item.term)
-                while postings.is_active():
-                    docnum = postings.id()
-                    tf = postings.weight()
-                    length = lengths[docnum]
-                    if not length:
-                        length = lengths[docnum] = max(read_length(docnum, fieldname) or 1, 1)
-                    norm = k1 * (1 - b + b * length / average)
-                    scores[offset + docnum] = get(offset + docnum, 0.0) + weight * tf / (tf + norm)
-                    postings.next()
-    return scores, len(terms)
+            weight = field_weight * query_weight(item.count) * idf(documents, frequency) * (k1 + 1)
+            for segment, info in holders:
+                docnums, tf = segment.postings(fieldname, item.term, info)
+                norm = k1 * (1 - b + b * segment.lengths(fieldname)[docnums] / average)
+                scores[segment.offset + docnums] += weight * tf / (tf + norm)
+    for segment in segments:
+        scores[segment.offset + segment.deleted()] = 0.0
+    return scores, searched
 
 
-def _field_lengths(reader: IndexReader, fieldname: str) -> array:
-    """A segment's field lengths per document, 0 until first read, shared while the segment is in use.
+def idf(documents: int, frequency: int) -> float:
+    """BM25's inverse document frequency, never negative.
 
-    Reading lengths one by one from the index was half the time of ranking; a
-    segment never changes, so what was read stays true for every searcher.
+    Whoosh's frequencies still count replaced documents until their segment is merged
+    away, so a word in every document can count more documents than there are.
     """
-    return SEGMENT_CACHE.get(reader, f"passage-lengths:{fieldname}",
-                             lambda segment: array("I", bytes(4 * segment.doc_count_all())))
+    frequency = min(frequency, documents)
+    return math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
 
 
 def query_weight(count: int) -> float:
@@ -302,19 +296,19 @@ def query_weight(count: int) -> float:
     return 1 + math.log(count)
 
 
-def _best(searcher: Searcher, scores: dict[int, float], count: int, excluded: set[int],
+def _best(searcher: Searcher, scores: np.ndarray, count: int, excluded: set[int],
           allowed: wq.Query | None) -> list[tuple[int, float]]:
-    """The ``count`` best-scored documents not excluded and matching ``allowed``, best first.
+    """The ``count`` best-scored documents not excluded and matching ``allowed``, best first (ties: lower number).
 
     The filter is checked on the best candidates only, in growing rounds, not on every scored document.
     """
-    for docnum in excluded:
-        scores.pop(docnum, None)
+    if excluded:
+        scores[np.fromiter(excluded, dtype=np.int64)] = 0.0
     if allowed is None:
-        return heapq.nlargest(count, scores.items(), key=_by_score)
+        return _top(scores, count)
     size = count * 4
     while True:
-        candidates = heapq.nlargest(size, scores.items(), key=_by_score)
+        candidates = _top(scores, size)
         passing = _matching(searcher, allowed, sorted(docnum for docnum, _ in candidates))
         chosen = [item for item in candidates if item[0] in passing]
         if len(chosen) >= count or len(candidates) < size:
@@ -322,8 +316,15 @@ def _best(searcher: Searcher, scores: dict[int, float], count: int, excluded: se
         size *= 8
 
 
-def _by_score(item: tuple[int, float]) -> tuple[float, int]:
-    return item[1], -item[0]
+def _top(scores: np.ndarray, count: int) -> list[tuple[int, float]]:
+    """The ``count`` highest positive scores as (document number, score), best first, ties by document number."""
+    scored = np.flatnonzero(scores > 0)
+    if len(scored) > count:
+        # Everything scoring at least the count-th best score, so ties at the cut are settled by number.
+        cut = np.partition(scores[scored], len(scored) - count)[len(scored) - count]
+        scored = scored[scores[scored] >= cut]
+    order = np.lexsort((scored, -scores[scored]))[:count]
+    return [(int(docnum), float(scores[docnum])) for docnum in scored[order]]
 
 
 def _matching(searcher: Searcher, allowed: wq.Query, docnums: list[int]) -> set[int]:

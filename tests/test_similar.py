@@ -129,6 +129,26 @@ def test_filters_apply(tmp_path: Path, write_archive: Callable) -> None:
     assert len(in_2003.hits) == 6  # every article of 2003 shares the passage's words
 
 
+def test_replaced_documents_are_not_found_again(tmp_path: Path, write_archive: Callable) -> None:
+    """A rewritten file's old documents stay in their segment, deleted: they never score."""
+    index_dir = tmp_path / "index"
+    records = many_articles(12)
+    archive = write_archive("a.jsonl", records[:6]).parent
+    write_archive("b.jsonl", records[6:])
+    index_paths(index_dir, [archive])
+    old_body = "Mutual aid among the sparrows of the harbour, and the quarrels of its gulls."
+    for body in (old_body, "A quite different essay now."):
+        records[7]["body"] = body
+        write_archive("b.jsonl", records[6:])
+        index_paths(index_dir, [archive])
+    searcher = searcher_of(index_dir)
+    assert searcher.reader().has_deletions()
+    assert similar_to_text(searcher, old_body).hits == []  # its words are only in the deleted version
+    page = similar_to_text(searcher, "general strike essay", limit=100)
+    ids = [hit.id for hit in page.hits]
+    assert len(ids) == len(set(ids)) == 36  # each article and comment once, in its current version
+
+
 def test_facets_count_the_best_hits(tmp_path: Path, write_archive: Callable) -> None:
     index_dir = tmp_path / "index"
     index_paths(index_dir, [write_archive("many.jsonl", many_articles(30))])
