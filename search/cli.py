@@ -20,9 +20,11 @@ import click
 from search.documents import KINDS, Document
 
 if TYPE_CHECKING:
+    from whoosh.searching import Searcher
+
     from search.indexer import IndexReport
     from search.readers import Problem
-    from search.results import ArticleGroup, Highlight, Hit
+    from search.results import ArticleGroup, Filters, Highlight, Hit
 
 # search.results.SORTS, spelled out so that building the options does not load Whoosh (a test compares them).
 SORT_CHOICES = ("relevance", "newest", "oldest")
@@ -335,16 +337,27 @@ def _kinds(counts: Counter) -> str:
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON document: query, total, page, pages and the hits with scores and highlights.")
 @click.option("--nl", "as_lines", is_flag=True, help="One JSON object per hit, one per line (JSON Lines).")
+@click.option("--words", "every_word", is_flag=True,
+              help="Require every word even of a long query (30 words or more with no operator is otherwise "
+                   "searched as a passage, as 'essays similar --text' and the page do).")
 def search_command(query: str, index_dir: Path, limit: int, page: int, sort: str, kind: str | None,
-                   authors: tuple[str, ...], years: tuple[int | str, ...], as_json: bool, as_lines: bool) -> None:
+                   authors: tuple[str, ...], years: tuple[int | str, ...], as_json: bool, as_lines: bool,
+                   every_word: bool) -> None:
     """Search the index."""
     from search.query import QueryError
     from search.results import Filters, search
     from search.serialize import hit_json, page_json
+    from search.similar import looks_like_passage
 
     if as_json and as_lines:
         raise click.UsageError("--json and --nl are two different outputs: choose one")
     filters = Filters(authors=authors, years=years, kinds=(kind,) if kind else ())
+    if not every_word and looks_like_passage(query):
+        click.echo(f"note: {len(query.split())} words and no operator: searched as a passage, for the documents "
+                   "most like it (--words requires every word)", err=True)
+        _similar_output(_searcher(index_dir), None, query, min(limit, 100), filters,
+                        _filter_options(authors, years, kind), as_json, as_lines)
+        return
     try:
         result = search(_searcher(index_dir), query, page=page, pagelen=limit, sort=sort, filters=filters,
                         facets=False)
@@ -566,7 +579,6 @@ def similar_command(doc_id: str | None, index_dir: Path, text: str | None, passa
                     kind: str | None, authors: tuple[str, ...], years: tuple[int, ...], as_json: bool) -> None:
     """Documents like an indexed article or comment (ID; '-' reads a passage from stdin), or like a passage."""
     from search.results import Filters
-    from search.similar import PassageError, similar_json, similar_to_document, similar_to_text
 
     if sum(given is not None for given in (doc_id, text, passage_file)) != 1:
         raise click.UsageError("give a document ID, --text TEXT or --file PATH (one of them)")
@@ -575,7 +587,16 @@ def similar_command(doc_id: str | None, index_dir: Path, text: str | None, passa
     elif passage_file is not None:
         text = passage_file.read()
     filters = Filters(authors=authors, years=years, kinds=(kind,) if kind else ())
-    searcher = _searcher(index_dir)
+    _similar_output(_searcher(index_dir), doc_id, text, limit, filters, _filter_options(authors, years, kind),
+                    as_json, False)
+
+
+def _similar_output(searcher: Searcher, doc_id: str | None, text: str | None, limit: int, filters: Filters,
+                    narrowed: str, as_json: bool, as_lines: bool) -> None:
+    """Print the documents most like an indexed document (``doc_id``) or a passage (``text``)."""
+    from search.serialize import hit_json
+    from search.similar import PassageError, similar_json, similar_to_document, similar_to_text
+
     try:
         if text is None:
             page = similar_to_document(searcher, doc_id, limit=limit, filters=filters, facets=False)
@@ -586,10 +607,13 @@ def similar_command(doc_id: str | None, index_dir: Path, text: str | None, passa
     if as_json:
         click.echo(json.dumps(similar_json(page), ensure_ascii=False, indent=2))
         return
+    if as_lines:
+        for item in page.hits:
+            click.echo(json.dumps({**hit_json(item.hit), "shared": list(item.shared)}, ensure_ascii=False))
+        return
     for notice in page.notices:
         click.echo(f"note: {notice}", err=True)
     like = f"{page.source.kind} {page.source.id}" if page.source else "the passage"
-    narrowed = _filter_options(authors, years, kind)
     click.echo(f"{plural(len(page.hits), 'document')} like {like}{f' with {narrowed}' if narrowed else ''} "
                f"({page.seconds * 1000:.0f} ms)")
     click.echo(f"words searched: {', '.join(item.word for item in page.terms)}")

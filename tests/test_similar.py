@@ -226,6 +226,21 @@ def test_cli_similar_to_text_file_and_stdin(essays: Path, tmp_path: Path) -> Non
         assert "faction" in found["hits"][0]["shared"]
 
 
+def test_cli_search_reads_a_long_query_without_operators_as_a_passage(essays: Path) -> None:
+    """As the page does: every word of a pasted paragraph required would find nothing but its source."""
+    result = CliRunner().invoke(main, ["search", FACTION, "--index", str(essays), "--nl"])
+    assert result.exit_code == 0, result.output
+    assert "searched as a passage" in result.stderr
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert hits[0]["title"] == "The Federalist No. 10" and "faction" in hits[0]["shared"]
+    assert [hit["id"] for hit in hits] == [
+        hit["id"] for hit in json.loads(run("similar", "--text", FACTION, "--index", str(essays), "--json").output)[
+            "hits"]]
+    every_word = run("search", "--words", FACTION, "--index", str(essays), "--nl")
+    assert every_word.exit_code == 1 and "the limit is 64. To find passages like a pasted paragraph, use passage " \
+                                         "search" in every_word.output
+
+
 def test_cli_reads_a_passage_file_that_is_not_utf8(essays: Path, tmp_path: Path) -> None:
     passage_file = tmp_path / "latin1.txt"
     passage_file.write_bytes(FACTION.replace("By a", "Par une façon, by a").encode("latin-1"))
