@@ -23,7 +23,7 @@ from whoosh.util.numeric import byte_to_length
 
 from search.store import SEGMENT_CACHE
 
-TERMS_REMEMBERED = 200_000  # term look-ups remembered per segment and field
+TERMS_REMEMBERED = 20_000  # term look-ups remembered per segment and field, then started afresh
 _UNKNOWN = object()
 # BM25's length of a document per stored length byte; a document without the field counts as length 1.
 _LENGTH_OF_BYTE = np.array([1.0] + [max(byte_to_length(code), 1) for code in range(1, 256)])
@@ -57,8 +57,9 @@ class SegmentPostings:
                 info = self.reader.term_info(fieldname, term)
             except TermNotFound:
                 info = None
-            if len(known) < TERMS_REMEMBERED:
-                known[term] = info
+            if len(known) >= TERMS_REMEMBERED:
+                known.clear()
+            known[term] = info
         return info  # type: ignore[return-value]
 
     def postings(self, fieldname: str, term: str, info: TermInfo) -> tuple[np.ndarray, np.ndarray]:

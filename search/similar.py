@@ -168,10 +168,10 @@ def looks_like_passage(text: str) -> bool:
     return len(text.split()) >= PASSAGE_WORDS and _OPERATOR.search(text) is None
 
 
-def passage_terms(searcher: Searcher, text: str, exclude: str | None = None) -> list[PassageTerm]:
+def passage_terms(searcher: Searcher, text: str, documents: int, exclude: str | None = None) -> list[PassageTerm]:
     """The passage's most informative index terms, best first.
 
-    Weight = frequency in the passage x BM25's idf in the index. Terms found in
+    Weight = frequency in the passage x BM25's idf among the index's ``documents``. Terms found in
     no other document than ``exclude`` cannot find anything and are left out, as are
     terms in more than ``MAX_DOC_SHARE`` of the documents of a sizeable index. In a
     passage of ``LONG_PASSAGE_WORDS`` or more, a word said only once is not what it
@@ -181,7 +181,6 @@ def passage_terms(searcher: Searcher, text: str, exclude: str | None = None) -> 
               if not _only_stop_words(text, found)}
     counts = {term: len(found) for term, found in places.items()}
     segments = segment_postings(searcher)
-    documents = document_count(searcher)
     own = 1 if exclude else 0
     most = documents * MAX_DOC_SHARE if documents >= MIN_DOCS_FOR_SHARE else documents
     least = 2 if sum(counts.values()) >= LONG_PASSAGE_WORDS else 1
@@ -202,11 +201,6 @@ def _only_stop_words(text: str, places: list[tuple[int, int, int]]) -> bool:
     return all(fold(text[start:end]) in PASSAGE_STOP_WORDS for _, start, end in places)
 
 
-def document_count(searcher: Searcher) -> int:
-    """Articles and comments in the index, not the per-file records kept beside them: what shares count from."""
-    return max(searcher.doc_count() - sum(1 for _ in searcher.docs_for_query(NOT_DOCUMENTS)), 1)
-
-
 def _doc_frequency(segments: list[SegmentPostings], fieldname: str, term: str) -> int:
     return sum(info.doc_frequency() for segment in segments if (info := segment.term_info(fieldname, term)))
 
@@ -225,15 +219,17 @@ def _similar(searcher: Searcher, passage: str, source: Document | None, limit: i
              facets: bool, deadline: float) -> SimilarPage:
     if not passage.strip():
         raise PassageError("the passage is empty: paste or type some text to find documents like it")
-    terms = passage_terms(searcher, passage, source.id if source else None)
+    records = set(searcher.docs_for_query(NOT_DOCUMENTS))  # the per-file records kept beside the documents
+    documents = max(searcher.doc_count() - len(records), 1)  # what idf and shares count from
+    terms = passage_terms(searcher, passage, documents, source.id if source else None)
     if not terms:
         raise PassageError("nothing to search for: the passage has only very common words, or words no other "
                            "document uses")
     limit = max(1, min(limit, MAX_LIMIT))
-    excluded = set(searcher.docs_for_query(NOT_DOCUMENTS))
+    excluded = records
     if source is not None:
         excluded.add(searcher.document_number(id=source.id))
-    scores, searched = rank(searcher, terms, deadline)
+    scores, searched = rank(searcher, terms, documents, deadline)
     ranked = _best(searcher, scores, max(limit, FACET_DEPTH) if facets else limit, excluded, filters.query())
     page = SimilarPage(source, terms, _hits(searcher, passage_query(terms), terms, ranked[:limit]))
     if searched < len(terms):
@@ -245,7 +241,8 @@ def _similar(searcher: Searcher, passage: str, source: Document | None, limit: i
     return page
 
 
-def rank(searcher: Searcher, terms: Sequence[PassageTerm], deadline: float = math.inf) -> tuple[np.ndarray, int]:
+def rank(searcher: Searcher, terms: Sequence[PassageTerm], documents: int,
+         deadline: float = math.inf) -> tuple[np.ndarray, int]:
     """BM25 scores of every document (by document number; 0 for none), summed term by term over body and title.
 
     Term-at-a-time over each posting list once, as arrays (``search.postings``): with
@@ -254,7 +251,6 @@ def rank(searcher: Searcher, terms: Sequence[PassageTerm], deadline: float = mat
     passage (``query_weight``). Terms go best first; past ``deadline`` the rest are
     left out. Returns the scores and how many terms were searched.
     """
-    documents = document_count(searcher)
     segments = segment_postings(searcher)
     scores = np.zeros(searcher.doc_count_all())
     k1, b = BM25_K1, BM25_B

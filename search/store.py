@@ -150,7 +150,9 @@ class SegmentCache:
     segment; the least recently used entries are dropped past a bound.
     """
 
-    def __init__(self, bound: int = 256) -> None:
+    # A page uses a dozen or more values of each segment (columns for facets, field lengths, term look-ups),
+    # and an index of 100,000 documents has some 25 segments: a smaller bound rebuilt columns on every page.
+    def __init__(self, bound: int = 2048) -> None:
         self._entries: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
         self._bound = bound
         self._lock = threading.Lock()
