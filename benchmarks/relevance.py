@@ -74,6 +74,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "terms 10": {"MAX_TERMS": 10},
     "terms 50": {"MAX_TERMS": 50},
     "terms: all": {"MAX_TERMS": 10_000},
+    "unstemmed": {"STEMMING": False},
     "title weight 0": {"TITLE_WEIGHT": 0.0},
     "title weight 1": {"TITLE_WEIGHT": 1.0},
     "BM25 b 0.5": {"BM25_B": 0.5},

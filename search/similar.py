@@ -36,7 +36,7 @@ from search.results import (
     snippet,
     title_highlights,
 )
-from search.schema import SOURCE_KIND, STEMMED, fold, stored_document
+from search.schema import EXACT, EXACT_FIELD, SOURCE_KIND, STEMMED, fold, stored_document
 from search.serialize import hit_json
 
 MAX_PASSAGE_CHARS = 20_000  # longer passages are trimmed at a word boundary
@@ -45,6 +45,7 @@ LONG_PASSAGE_WORDS = 1000  # from this many words on, a passage's words said onc
 MAX_DOC_SHARE = 0.4  # a word in more than this share of documents says little ...
 MIN_DOCS_FOR_SHARE = 50  # ... once the index is big enough for shares to mean anything
 TITLE_WEIGHT = 0.5  # a passage word in a title counts this much beside the same word in a body
+STEMMING = True  # passage words as stems, over body and title; False: as written, over their exact copies
 BM25_K1 = 1.2  # BM25's term-frequency saturation ...
 BM25_B = 0.75  # ... and length normalisation
 FACET_DEPTH = 100  # facets count the authors, years and kinds of this many best hits
@@ -177,7 +178,8 @@ def passage_terms(searcher: Searcher, text: str, documents: int, exclude: str | 
     passage of ``LONG_PASSAGE_WORDS`` or more, a word said only once is not what it
     is about (MoreLikeThis' minimum term frequency): that also keeps the look-ups few.
     """
-    places = {term: found for term, found in STEMMED.occurrences(text).items()
+    body, title = passage_fields()
+    places = {term: found for term, found in (STEMMED if STEMMING else EXACT).occurrences(text).items()
               if not _only_stop_words(text, found)}
     counts = {term: len(found) for term, found in places.items()}
     segments = segment_postings(searcher)
@@ -187,7 +189,7 @@ def passage_terms(searcher: Searcher, text: str, documents: int, exclude: str | 
     candidates = [(term, count) for term, count in counts.items() if count >= least] or list(counts.items())
     terms: list[tuple[float, str, int]] = []
     for term, count in candidates:
-        frequency = _doc_frequency(segments, "body", term) or _doc_frequency(segments, "title", term)
+        frequency = _doc_frequency(segments, body, term) or _doc_frequency(segments, title, term)
         if frequency - own < 1 or frequency > most:
             continue
         terms.append((count * idf(documents, frequency), term, count))
@@ -212,7 +214,12 @@ def _usual_form(text: str, places: list[tuple[int, int, int]]) -> str:
 
 def passage_query(terms: Sequence[PassageTerm]) -> wq.Query:
     """The kept terms as a Whoosh query over body and title: what the highlighter marks in a hit."""
-    return wq.Or([wq.Term(fieldname, item.term) for item in terms for fieldname in ("body", "title")])
+    return wq.Or([wq.Term(fieldname, item.term) for item in terms for fieldname in passage_fields()])
+
+
+def passage_fields() -> tuple[str, str]:
+    """The body and title fields a passage's words are searched in (see ``STEMMING``)."""
+    return ("body", "title") if STEMMING else (EXACT_FIELD["body"], EXACT_FIELD["title"])
 
 
 def _similar(searcher: Searcher, passage: str, source: Document | None, limit: int, filters: Filters,
@@ -255,7 +262,7 @@ def rank(searcher: Searcher, terms: Sequence[PassageTerm], documents: int,
     scores = np.zeros(searcher.doc_count_all())
     k1, b = BM25_K1, BM25_B
     fields = [(fieldname, weight, searcher.avg_field_length(fieldname) or 1.0)
-              for fieldname, weight in (("body", 1.0), ("title", TITLE_WEIGHT)) if weight]
+              for fieldname, weight in zip(passage_fields(), (1.0, TITLE_WEIGHT), strict=True) if weight]
     searched = 0
     for item in terms:
         if searched and time.perf_counter() > deadline:
@@ -341,14 +348,15 @@ def _hits(searcher: Searcher, query: wq.Query, terms: Sequence[PassageTerm],
     """Hits with the shared words marked in title and snippet, read from the stored postings."""
     occurrences = matched_occurrences(searcher, query, (docnum for docnum, _ in ranked))
     words = {item.term: item.word for item in terms}
+    body_field, title_field = passage_fields()
     hits = []
     for docnum, score in ranked:
         document = stored_document(searcher.stored_fields(docnum))
         found = occurrences[docnum]
         shared = tuple(words[item.term] for item in terms
-                       if ("body", item.term) in found or ("title", item.term) in found)
-        title, heading = title_highlights(document, _field_spans(found, "title"))
-        body = snippet(document.body, _field_spans(found, "body"))
+                       if (body_field, item.term) in found or (title_field, item.term) in found)
+        title, heading = title_highlights(document, _field_spans(found, title_field))
+        body = snippet(document.body, _field_spans(found, body_field))
         hits.append(SimilarHit(Hit(document, score, title, body, heading), shared))
     return hits
 
