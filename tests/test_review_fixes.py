@@ -139,8 +139,10 @@ def test_words_with_an_apostrophe_are_searched(tmp_path: Path, write_archive) ->
 
 def test_too_many_words_points_to_passage_search(fence_index: Path) -> None:
     paragraph = " ".join(["fence"] * 130)
-    code, output = essays("search", "--index", str(fence_index), paragraph)
+    code, output = essays("search", "--index", str(fence_index), "--words", paragraph)
     assert code != 0 and "essays similar -" in output and "/api/similar?text=" in output
+    code, output = essays("search", "--index", str(fence_index), paragraph)  # no operator: read as a passage
+    assert code == 0 and "searched as a passage" in output
     client = create_app({"INDEX_DIR": str(fence_index), "TESTING": True}).test_client()
     response = client.get("/api/search", query_string={"q": paragraph})
     assert response.status_code == 400 and "essays similar -" in response.json["error"]
