@@ -69,19 +69,28 @@ def is_stand_in(document: Document | dict[str, Any]) -> bool:
 
 
 def is_comment_export(path: Path) -> bool:
-    """A Disqus export, told by its root element (read from the first few kilobytes)."""
+    """A Disqus export or a feed of comments, told from the first few kilobytes: a ``<disqus>`` root, or a
+    feed whose first item answers something (``thr:in-reply-to``) or links to a comment (``#comment-12``)."""
     name = path.name.lower()
-    if not (name.endswith(".xml") or name.endswith(".xml.gz")):
+    if not name.endswith((".xml", ".xml.gz", ".rss", ".atom")):
         return False
     try:
         with path.open("rb") as file:
-            head = file.read(4096)
+            head = file.read(_HEAD)
         if head[:2] == b"\x1f\x8b":
             with gzip.open(path, "rb") as file:
-                head = file.read(4096)
+                head = file.read(_HEAD)
     except (OSError, EOFError, zlib.error):
         return False
-    return re.search(rb"<disqus[\s>]", head) is not None
+    if re.search(rb"<disqus[\s>]", head):
+        return True
+    first_item = _FIRST_ITEM.search(head)
+    return first_item is not None and _COMMENT_ITEM.search(first_item[0]) is not None
+
+
+_HEAD = 16384
+_FIRST_ITEM = re.compile(rb"<(item|entry)[\s>].*?(?:</\1>|\Z)", re.DOTALL)
+_COMMENT_ITEM = re.compile(rb"in-reply-to[\s>]|#comment-\d+\s*<|blogger/2008/kind#comment|<blogger:type>COMMENT<")
 
 
 def threads_last(sources: Iterable[Path]) -> list[Path]:
@@ -149,7 +158,11 @@ class ThreadJoiner:
             if document.kind == "comment":
                 held = joins.get(document.article_id)
                 if held is not None:
-                    joined.append(_moved(document, held))
+                    moved = _moved(document, held)
+                    if self._comment_held_elsewhere(moved.id, key):
+                        self._report_duplicate(key, moved)
+                    else:
+                        joined.append(moved)
                 else:
                     (joined if document.article_id in back else rest).append(document)
                 continue
@@ -167,6 +180,24 @@ class ThreadJoiner:
                 rest.append(document)  # new, or a duplicate for the indexer to report
             self._remember(document, key)
         return joined, rest
+
+    def _comment_held_elsewhere(self, doc_id: str, key: str) -> bool:
+        """The same comment, by its source's own number, already written from another file: a WordPress export
+        and the site's comment feed both hold comment 12 (``wp-12``)."""
+        claimed = self.run.claimed.get(doc_id)
+        if claimed is not None:
+            return claimed != key
+        if self.run.rebuild:
+            return False
+        stored = self.run.searcher.document(id=doc_id)
+        return stored is not None and stored.get("source") != key
+
+    def _report_duplicate(self, key: str, comment: Document) -> None:
+        from search.readers.base import Problem  # here: the readers import this module
+
+        self.run.report.problems.append(Problem(
+            Path(key), None, f"duplicate comment by {comment.author or 'someone'} on {comment.title!r}: the same "
+                             f"comment ({comment.id}) is already indexed from another file; skipped", "duplicate"))
 
     def _lost_its_article(self, stand_in: Document) -> bool:
         """Its article was deleted in this run, though the searcher still sees it until the commit."""

@@ -66,6 +66,32 @@ def test_wordpress_then_disqus_and_disqus_then_wordpress_give_the_same_threads(t
     assert [fields[1] for fields in stand_alone] == ["Markup: HTML Tags and Formatting | Theme Unit Test Data"]
 
 
+def test_a_comment_feed_joins_the_posts_feed_in_either_order(tmp_path):
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    posts = shutil.copy(FIXTURES / "feeds" / "dieworkwear.rss", folder / "posts.rss")
+    comments = shutil.copy(FIXTURES / "feeds" / "dieworkwear-comments.atom", folder / "comments.atom")
+    posts_first = index_in_order(tmp_path / "a", posts, comments)
+    comments_first = index_in_order(tmp_path / "b", comments, posts)
+    one_run = index_in_order(tmp_path / "c", folder)
+    assert posts_first == comments_first == one_run
+    assert sum(fields[0] == "article" for fields in one_run.values()) == 2  # no stand-in left beside a post
+    replies = [fields for fields in one_run.values() if fields[0] == "comment" and fields[1] == "American Space "
+               "Cowboys"]
+    assert [fields[2] for fields in replies] in (["Walter", "Derek Guy"], ["Derek Guy", "Walter"])
+
+
+def test_a_comment_in_both_the_export_and_the_comment_feed_is_indexed_once_in_either_order(tmp_path):
+    comments = FIXTURES / "feeds" / "wpthemetestdata-comments.rss"
+    export_first = index_in_order(tmp_path / "a", WORDPRESS, comments)
+    feed_first = index_in_order(tmp_path / "b", comments, WORDPRESS)
+    assert export_first == feed_first
+    article_id = next(doc_id for doc_id, fields in export_first.items()
+                      if fields[0] == "article" and fields[1] == "Template: Comments")
+    by_rosa = [doc_id for doc_id, fields in export_first.items() if fields[2] == "Rosa Reader"]
+    assert f"{article_id}.wp-899" in export_first and f"{article_id}.wp-1201" in by_rosa
+
+
 def test_indexing_either_export_again_changes_nothing(tmp_path, site):
     index_dir = tmp_path / "index"
     before = index_in_order(index_dir, site / "comments.xml", site / "wordpress.xml")
@@ -237,7 +263,12 @@ def test_the_parser_itself_neither_loads_nor_expands_entities(tmp_path):
     assert SECRET.encode() not in b"".join(items)
 
 
-@pytest.mark.parametrize("fixtures", [(WORDPRESS, DISQUS), (RSS,), (CSV,)], ids=["wordpress+disqus", "rss", "csv"])
+@pytest.mark.parametrize("fixtures", [
+    (WORDPRESS, DISQUS), (RSS,), (CSV,), (FIXTURES / "feeds" / "blogger-export.xml",),
+    (FIXTURES / "feeds" / "dieworkwear.rss", FIXTURES / "feeds" / "dieworkwear-comments.atom"),
+    (FIXTURES / "mbox" / "2002-October.txt",), (FIXTURES / "json" / "ghost" / "ghost-4-export.json",),
+    (FIXTURES / "tabular" / "pamphlets-excel.csv",), (FIXTURES / "movabletype" / "export.txt",),
+], ids=["wordpress+disqus", "rss", "csv", "blogger", "feed+comment-feed", "mbox", "ghost", "excel-csv", "movabletype"])
 def test_export_round_trips_what_was_read(tmp_path, fixtures):
     first_index, second_index = tmp_path / "first", tmp_path / "second"
     for fixture in fixtures:
@@ -250,3 +281,24 @@ def test_export_round_trips_what_was_read(tmp_path, fixtures):
     report = index_paths(second_index, [exported])
     assert not report.failed
     assert documents(second_index) == documents(first_index)
+
+
+@pytest.mark.parametrize("fixture", [WORDPRESS, RSS, DISQUS])
+def test_an_encoding_declared_in_the_xml_prolog_is_used_and_is_no_problem(tmp_path, fixture):
+    text = fixture.read_text(encoding="utf-8").replace("Template: Comments", "Łódź: żółw").replace(
+        "The Federalist No. 10", "Łódź: żółw").replace("Rosa Reader", "Łódź: żółw")
+    assert "Łódź" in text
+    declared = tmp_path / f"legacy{fixture.suffix}"
+    declared.write_bytes(text.replace('encoding="UTF-8"', 'encoding="ISO-8859-2"').replace(
+        "encoding='UTF-8'", "encoding='ISO-8859-2'").replace('encoding="utf-8"', 'encoding="ISO-8859-2"').encode(
+        "iso-8859-2", errors="xmlcharrefreplace"))
+    result = read_file(declared)
+    assert any("Łódź: żółw" in (document.title, document.author) for document in result.documents)
+    assert not [problem for problem in result.problems if problem.kind == "encoding"]
+
+
+def test_a_declared_encoding_that_is_wrong_does_not_garble_utf8(tmp_path):
+    mislabelled = tmp_path / "feed.rss"  # old WordPress sites often declare ISO-8859-1 and write UTF-8
+    mislabelled.write_bytes(RSS.read_bytes().replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"').replace(
+        b"The Federalist No. 10", "Federalist – No. 10".encode()))
+    assert "Federalist – No. 10" in {document.title for document in read_file(mislabelled).documents}

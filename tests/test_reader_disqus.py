@@ -115,3 +115,12 @@ def test_posts_find_their_thread_wherever_it_is_declared_and_unknown_threads_are
     assert [(document.kind, document.body) for document in result.documents] == [
         ("article", ""), ("comment", "Before its thread")]
     assert any("naming thread 8, which the export does not hold: 1" in problem.reason for problem in result.problems)
+
+
+def test_a_thread_is_titled_with_its_article_not_the_site_name_disqus_gave_many_pages():
+    result = read_file(FIXTURE.parent / "laisky-excerpt.xml")
+    titles = [document.title for document in result.documents if document.kind == "article"]
+    assert titles == ["用 IPython notebook + nvd3 实现交互式调试", "关于团队、领导、招聘等事的一些看法"]
+    comment = next(document for document in result.documents if document.kind == "comment")
+    assert comment.author == "Reader & Friend"
+    assert "2 deleted posts" in next(problem.reason for problem in result.problems if problem.kind == "left out")

@@ -168,3 +168,58 @@ def test_json_nested_too_deeply_is_a_clear_message_not_a_crash(tmp_path):
     lines = read_file(write(tmp_path, "deep.jsonl", '{"title": "Kept", "text": "Fine."}\n' + deep + "\n"))
     assert (2, "JSON nested too deeply to read; line skipped") in [(problem.line, problem.reason)
                                                                     for problem in lines.problems]
+
+
+def test_a_json_feeds_authors_are_its_items_authors_unless_an_item_names_its_own(tmp_path):
+    feed = tmp_path / "feed.json"
+    feed.write_text(json.dumps({
+        "version": "https://jsonfeed.org/version/1.1", "title": "The Pamphleteer",
+        "home_page_url": "https://pamphleteer.example/", "authors": [{"name": "Jane Doe"}],
+        "items": [
+            {"id": "https://pamphleteer.example/1", "url": "https://pamphleteer.example/1", "title": "On Thrift",
+             "content_html": "<p>Save &amp; prosper.</p>", "date_published": "2021-02-03T04:05:06-05:00"},
+            {"id": "https://pamphleteer.example/2", "url": "https://pamphleteer.example/2", "title": "On Debt",
+             "content_text": "Debt is old.", "authors": [{"name": "John Roe"}],
+             "date_published": "2021-02-04T04:05:06-05:00"}]}), encoding="utf-8")
+    thrift, debt = read_file(feed).documents
+    assert (thrift.author, thrift.body, thrift.date.isoformat()) == ("Jane Doe", "Save & prosper.",
+                                                                     "2021-02-03T04:05:06-05:00")
+    assert debt.author == "John Roe"
+
+
+def test_a_ghost_export_gives_its_published_posts_with_authors_and_tags_and_counts_drafts():
+    result = read_file(Path(__file__).parent / "fixtures" / "json" / "ghost" / "ghost-4-export.json")
+    sell, portal = result.documents
+    assert (sell.title, sell.author, sell.date.isoformat()) == (
+        "Selling premium memberships with recurring revenue", "Ghost", "2021-03-24T04:34:11+00:00")
+    assert sell.body.startswith("For creators and aspiring entrepreneurs") and "<p>" not in sell.body
+    assert "The Browser has over 10,000 paying subscribers" in sell.body  # a figure's caption is text
+    assert (portal.author, portal.tags) == ("Ghost", ("Getting Started",))  # its author by author_id
+    assert [(problem.kind, problem.reason) for problem in result.problems] == [
+        ("left out", "left out (not published writing): 1 draft post")]
+
+
+REST = Path(__file__).parent / "fixtures" / "json" / "wordpress-rest" / "enciv-posts.json"
+
+
+def test_a_wordpress_rest_api_response_loses_page_builder_shortcodes_and_keeps_its_offset():
+    (post,) = read_file(REST).documents
+    assert (post.title, post.url) == ("A New Vision of Democracy", "https://enciv.org/a-new-vision-of-democracy/")
+    assert post.body.startswith("EnCiv’s David Fridley has been working in the field of online democracy")
+    assert "vc_row" not in post.body and "vc_column" not in post.body and "&#8221;" not in post.body
+    assert post.body.endswith("Let’s try it and find out.")
+    assert post.date.isoformat() == "2021-05-24T16:49:37+00:00"  # date beside date_gmt: the site's offset
+
+
+def test_a_wordpress_rest_api_response_with_embed_names_its_author_and_terms(tmp_path):
+    (record,) = json.loads(REST.read_text(encoding="utf-8"))
+    record["date"], record["date_gmt"] = "2021-05-24T12:49:37", "2021-05-24T16:49:37"  # a site at UTC-4
+    record["_embedded"] = {"author": [{"id": 3, "name": "Adolf Gundersen"}],
+                           "wp:term": [[{"id": 259, "name": "EnCiv News", "taxonomy": "category"}],
+                                       [{"id": 276, "name": "deliberation", "taxonomy": "post_tag"}]]}
+    embedded = tmp_path / "posts.json"
+    embedded.write_text(json.dumps([record]), encoding="utf-8")
+    (post,) = read_file(embedded).documents
+    assert post.author == "Adolf Gundersen"
+    assert post.tags == ("EnCiv News", "deliberation")
+    assert post.date.isoformat() == "2021-05-24T12:49:37-04:00"

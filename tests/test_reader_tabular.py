@@ -90,3 +90,42 @@ def test_a_long_essay_fits_in_one_cell(tmp_path):
     body = "The general strike. " * 20_000  # 400,000 characters, beyond csv's default field limit
     path = write(tmp_path, "essays.csv", f'title,author,date,body\nLong,A,2011,"{body}"\n')
     assert read_file(path).documents[0].body == body.strip()
+
+
+def test_an_excel_csv_with_its_separator_line_bom_crlf_and_own_header_words():
+    result = read_file(FIXTURES / "pamphlets-excel.csv")
+    federalist, brutus = result.documents
+    assert (federalist.title, federalist.author) == ("The Federalist No. 10", "Publius")
+    assert federalist.url == "https://pamphletariat.github.io/pamphlets/federalist-10/"
+    assert federalist.date.isoformat() == "1787-11-22T09:00:00"  # "Date Published", month first
+    assert federalist.body.count("\n\n") == 1 and "\r" not in federalist.body
+    assert brutus.date.isoformat() == "1787-10-18T10:30:00"
+    assert not result.problems
+
+
+def test_a_spreadsheets_dates_are_read_month_first_when_one_of_them_can_only_be(tmp_path):
+    us = write(tmp_path, "us.csv", "title,date,text\nA,03/04/2012,a\nB,03/15/2012 14:05,b\n")
+    assert [document.date.isoformat() for document in read_file(us).documents] == ["2012-03-04T00:00:00",
+                                                                                   "2012-03-15T14:05:00"]
+    british = write(tmp_path, "uk.csv", "title,date,text\nA,03/04/2012,a\nB,15/03/2012,b\nC,15 March 2012,c\n")
+    assert [document.date.isoformat() for document in read_file(british).documents] == [
+        "2012-04-03T00:00:00", "2012-03-15T00:00:00", "2012-03-15T00:00:00"]
+
+
+def test_header_names_in_other_cases_and_spacing(tmp_path):
+    sheet = write(tmp_path, "sheet.csv", "Post Title,AUTHOR,Published At,Text,Permalink\n"
+                                         "On Thrift,Ann Lee,2012-03-15T14:05:00-05:00,Save.,https://ex.org/t\n")
+    (document,) = read_file(sheet).documents
+    assert (document.title, document.author, document.body) == ("On Thrift", "Ann Lee", "Save.")
+    assert document.url == "https://ex.org/t"
+    assert document.date.isoformat() == "2012-03-15T14:05:00-05:00"
+
+
+def test_a_column_whose_last_word_names_a_part_plays_it(tmp_path):
+    sheet = write(tmp_path, "wp.csv", "post_title,post_author,publication_date,article_text,comment_count\n"
+                                      "On Debt,Bob Roy,15 March 2012,Debt is old.,3\n")
+    result = read_file(sheet)
+    (document,) = result.documents
+    assert (document.title, document.author, document.body) == ("On Debt", "Bob Roy", "Debt is old.")
+    assert (document.date.isoformat(), document.date_precision) == ("2012-03-15T00:00:00", "day")
+    assert any(problem.reason == "columns not read: comment_count" for problem in result.problems)

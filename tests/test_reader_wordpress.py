@@ -130,3 +130,73 @@ def test_markup_in_a_title_becomes_text(tmp_path):
     path = tmp_path / "export.xml"
     path.write_text(text, encoding="utf-8")
     assert read_file(path).documents[0].title == "About The Tests & More"
+
+
+def test_a_wxr_1_0_export_keeps_its_tags():
+    result = read_file(FIXTURE.parent / "valid-wxr-1.0.xml")  # WordPress 3.0: tags under domain="tag"
+    alpha = by_title(result, "Alpha post")
+    assert alpha.tags == ("alpha", "news", "roar")
+    assert alpha.author == "admin" and alpha.date.isoformat() == "2010-10-20T14:09:37+00:00"
+    assert [document.author for document in result.documents if document.kind == "comment"] == ["Mr WordPress"]
+
+
+def test_pingbacks_and_trackbacks_are_left_out_and_counted_not_indexed_as_comments():
+    result = read_file(FIXTURE.parent / "theme-unit-test-pingbacks.xml")
+    post = by_title(result, "Template: Pingbacks And Trackbacks")
+    assert post.author == "Theme Buster"  # the display name from the channel's authors, not the login
+    comments = [document for document in result.documents if document.kind == "comment"]
+    assert [comment.author for comment in comments] == ["John Doe"]
+    assert "2 trackbacks, 2 pingbacks" in next(problem.reason for problem in result.problems
+                                                if problem.kind == "left out")
+
+
+def test_an_export_from_another_tool_with_only_the_rss_date(tmp_path):
+    export = tmp_path / "converted.xml"  # converters (BlogEngine, PivotX) may leave out wp:post_date
+    export.write_text(FIXTURE.parent.joinpath("valid-wxr-1.0.xml").read_text(encoding="utf-8").replace(
+        "<wp:post_date>2010-10-20 14:09:37</wp:post_date>", "").replace(
+        "<wp:post_date_gmt>2010-10-20 14:09:37</wp:post_date_gmt>", "").replace(
+        "<pubDate>Wed, 20 Oct 2010 14:09:37 +0000</pubDate>", "<pubDate>Wed, 20 Oct 2010 10:09:37 EDT</pubDate>"),
+        encoding="utf-8")
+    alpha = by_title(read_file(export), "Alpha post")
+    assert alpha.date.isoformat() == "2010-10-20T10:09:37-04:00"
+
+
+def test_names_written_with_html_entities_read_as_text(tmp_path):
+    export = tmp_path / "export.xml"  # WordPress stores commenters' names HTML-escaped
+    export.write_text(FIXTURE.parent.joinpath("theme-unit-test-pingbacks.xml").read_text(encoding="utf-8").replace(
+        "<![CDATA[John Doe]]>", "<![CDATA[Seán O&#8217;Brien &amp; Co]]>"), encoding="utf-8")
+    (comment,) = [document for document in read_file(export).documents if document.kind == "comment"]
+    assert comment.author == "Seán O’Brien & Co"
+
+
+def test_plugins_records_such_as_contact_forms_and_their_messages_are_left_out(tmp_path):
+    export = tmp_path / "export.xml"  # Contact Form 7's forms and Jetpack's messages are "published" posts
+    text = FIXTURE.read_text(encoding="utf-8")
+    export.write_text(text.replace("<wp:post_type>page</wp:post_type>", "<wp:post_type>feedback</wp:post_type>", 1),
+                      encoding="utf-8")
+    result = read_file(export)
+    assert "About The Tests" not in [document.title for document in result.documents]
+    assert "1 contact form message" in next(problem.reason for problem in result.problems
+                                            if problem.kind == "left out")
+
+
+def test_co_authors_plus_bylines_name_every_author_even_guests_exported_after_the_post(tmp_path):
+    # Co-Authors Plus exports a post's authors as <category domain="author"> terms (their logins) and each writer
+    # without an account as a "guest-author" item whose postmeta holds the display name; here after the post.
+    text = FIXTURE.read_text(encoding="utf-8")
+    text = text.replace("<title>Template: Comments</title>", "<title>Template: Comments</title>\n"
+                        '\t<category domain="author" nicename="cap-themedemos"><![CDATA[themedemos]]></category>\n'
+                        '\t<category domain="author" nicename="cap-rosa-l"><![CDATA[rosa-l]]></category>', 1)
+    guest = """<item><title>Rosa Luxemburg</title>
+	<wp:post_type>guest-author</wp:post_type><wp:status>publish</wp:status>
+	<wp:postmeta><wp:meta_key>cap-user_login</wp:meta_key><wp:meta_value><![CDATA[rosa-l]]></wp:meta_value></wp:postmeta>
+	<wp:postmeta><wp:meta_key>cap-display_name</wp:meta_key><wp:meta_value><![CDATA[Rosa Luxemburg]]></wp:meta_value>
+	</wp:postmeta></item>
+</channel>"""
+    export = tmp_path / "export.xml"
+    export.write_text(text.replace("</channel>", guest, 1), encoding="utf-8")
+    result = read_file(export)
+    assert by_title(result, "Template: Comments").author == "Theme Buster, Rosa Luxemburg"
+    assert "Rosa Luxemburg" not in [document.title for document in result.documents]
+    assert "1 guest author profile" in next(problem.reason for problem in result.problems
+                                            if problem.kind == "left out")

@@ -19,7 +19,9 @@ from search.readers.frontmatter import read_frontmatter
 from search.readers.html import read_html
 from search.readers.jsonfile import read_json
 from search.readers.jsonl import read_jsonl
-from search.readers.markup import local_name, root_tag
+from search.readers.markup import declared_xml_text, local_name, root_tag
+from search.readers.mbox import looks_like_mbox, read_mbox
+from search.readers.movabletype import looks_like_movable_type, read_movable_type
 from search.readers.tabular import read_tabular
 from search.readers.textexport import read_text_export
 from search.readers.wordpress import LEFT_OUT, WP_NAMESPACE_PREFIX, read_wordpress
@@ -28,10 +30,16 @@ Reader = Callable[[Path, str], ReadResult]
 
 
 def _read_txt(path: Path, text: str) -> ReadResult:
-    """A .txt file opening with a ``---`` front-matter fence is a static-site essay, not a site export."""
+    """A .txt file opening with a ``---`` front-matter fence is a static-site essay, one opening with an mbox
+    "From " line a mail archive, one opening with ``TITLE:``-style fields a Movable Type export, anything else
+    the site's text export."""
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]
     if first_line.rstrip() == "---":
         return read_frontmatter(path, text)
+    if looks_like_mbox(text):  # a mailing list's monthly archive, as Mailman offers it for download
+        return read_mbox(path, text)
+    if looks_like_movable_type(text):  # Movable Type's export, also TypePad's and Hatena Blog's
+        return read_movable_type(path, text)
     return read_text_export(path, text)
 
 
@@ -58,6 +66,7 @@ def xml_format(path: Path, text: str) -> tuple[str, Reader]:
 
 _READERS: dict[str, Reader] = {
     ".txt": _read_txt,
+    ".txt.gz": _read_txt,  # Mailman's "Gzip'd Text" monthly archives
     ".md": read_frontmatter,
     ".markdown": read_frontmatter,
     ".jsonl": read_jsonl,
@@ -67,6 +76,8 @@ _READERS: dict[str, Reader] = {
     ".html": read_html,
     ".htm": read_html,
     ".php": read_html,  # pages saved from PHP sites keep their .php names
+    ".mbox": read_mbox,
+    ".mbox.gz": read_mbox,
     ".xml": _read_xml,
     ".xml.gz": _read_xml,
     ".rss": read_feed,
@@ -104,7 +115,8 @@ def read_file(path: Path, data: bytes | None = None) -> ReadResult:
             data = gzip.decompress(data)
         except (EOFError, OSError, zlib.error) as error:
             raise ReadError(path, None, f"not a readable gzip file: {error}") from error
-    text, problems = decode(path, data)
+    declared = declared_xml_text(data)  # an XML file naming its legacy encoding is taken at its word
+    text, problems = (declared, []) if declared is not None else decode(path, data)
     result = reader(path, text)
     return ReadResult(result.documents, problems + result.problems, result.lines)
 

@@ -17,8 +17,19 @@ _EXPORT_FORMATS = (
 )
 
 
-def parse_date(text: str) -> datetime:
-    """Parse a date in any common form; day-first where it is ambiguous (the archives are British).
+# Zone names feeds and exports write after a time ("Thu, 15 Mar 2012 14:05:00 EST"): RFC 822's own and the
+# common unambiguous ones, as hours from UTC. Names used for more than one zone (IST) are not guessed.
+NAMED_ZONES = {name: int(hours * 3600) for name, hours in {
+    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6,
+    "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10, "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2,
+    "MET": 1, "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "JST": 9, "KST": 9, "HKT": 8, "SGT": 8, "AWST": 8,
+    "ACST": 9.5, "ACDT": 10.5, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13,
+}.items()}
+
+
+def parse_date(text: str, dayfirst: bool = True) -> datetime:
+    """Parse a date in any common form; day-first where it is ambiguous (the archives are British), unless the
+    caller knows its source writes the month first (a spreadsheet whose other dates say so).
 
     Raises ValueError with the text when it is not a date.
     """
@@ -39,7 +50,8 @@ def parse_date(text: str) -> datetime:
         pass
     try:
         # A fixed default: missing parts must not be filled from today's date.
-        parsed = dateutil_parser.parse(cleaned.replace(" - ", " "), dayfirst=True, default=datetime(1900, 1, 1))
+        parsed = dateutil_parser.parse(cleaned.replace(" - ", " "), dayfirst=dayfirst,
+                                       default=datetime(1900, 1, 1), tzinfos=NAMED_ZONES)
     except (ValueError, OverflowError) as error:
         raise ValueError(f"not a date: {text.strip()!r}") from error
     return _as_given(parsed)

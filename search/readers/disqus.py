@@ -23,9 +23,11 @@ from search.joining import link_article_id
 from search.readers.base import Problem, RawComment, ReadError, ReadResult, build_thread
 from search.readers.dates import given_precision
 from search.readers.markup import XmlCut, children, cut_problem, html_to_text, iter_elements, local_name, texts
+from search.readers.records import plain_line
 from search.readers.wordpress import LEFT_OUT, SourceComment, counted, thread_order
 
 DISQUS = "http://disqus.com"
+_SITE_TITLE_PAGES = 3  # a thread title shared by this many pages is the site's name
 _DSQ_ID = "{http://disqus.com/disqus-internals}id"
 
 
@@ -84,7 +86,7 @@ def _read_post(element: etree._Element) -> tuple[str, SourceComment, str | None]
             "empty post" if not body else None)
     author = children(element, "author")
     author_fields = texts(author[0]) if author else {}
-    name = author_fields.get("name") or author_fields.get("username", "")
+    name = plain_line(author_fields.get("name") or author_fields.get("username", ""))
     own_id = element.get(_DSQ_ID, "")
     date, precision = _date(fields.get("createdAt", ""))
     post = SourceComment(own_id, parent_ref[0].get(_DSQ_ID) if parent_ref else None,
@@ -117,13 +119,23 @@ def _file_posts(path: Path, threads: dict[str, _Thread], posts: list[tuple[str, 
 def _documents(path: Path, threads: dict[str, _Thread], problems: list[Problem]) -> list[Document]:
     """One stand-in article per page, Disqus's duplicate threads for it merged."""
     pages: dict[str, list[_Thread]] = {}
-    for thread in threads.values():
+    titles: dict[str, list[str]] = {}  # every title Disqus holds for a page, its threads with posts first
+    for thread in sorted(threads.values(), key=lambda thread: not thread.posts):
+        key = link_article_id(thread.link) if thread.link else f"#{id(thread)}"
+        if thread.title:
+            titles.setdefault(key, []).append(thread.title)
         if any(post.kept for post in thread.posts):
-            pages.setdefault(link_article_id(thread.link) if thread.link else f"#{id(thread)}", []).append(thread)
+            pages.setdefault(key, []).append(thread)
+    # Disqus takes a thread's title from the page when it first sees it, so a page read while it showed only
+    # the site's name gives that name: a title many pages share is the site's, not the article's.
+    pages_named = Counter(title for named in titles.values() for title in set(named))
+    shared_title = {title for title, count in pages_named.items() if count >= _SITE_TITLE_PAGES}
     documents: list[Document] = []
     for key, page in pages.items():
         first = page[0]
-        title = next((thread.title for thread in page if thread.title), "") or first.link or "Untitled thread"
+        named = titles.get(key, [])
+        title = (next((title for title in named if title not in shared_title), "") or next(iter(named), "")
+                 or first.link or "Untitled thread")
         comments, thread_problems = thread_order(path, [post for thread in page for post in thread.posts])
         thread_documents, link_problems = build_thread(
             path, title=title, author="", date=first.date, body="", comments=comments, url=first.link,

@@ -9,6 +9,7 @@ records before the cut; JSON Lines saved under a ``.json`` name is read as JSON 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,11 @@ from search.documents import Document
 from search.readers.base import Problem, ReadError, ReadResult
 from search.readers.jsonl import read_jsonl
 from search.readers.records import ROLES, BadRecord, Fields, json_type, record_thread
+from search.readers.wordpress import LEFT_OUT, counted
 
 LIST_KEYS = ("items", "articles", "posts", "data", "results", "entries", "records", "stories", "hits", "documents")
 _DECODER = json.JSONDecoder()
+_FEED_AUTHOR_KEYS = ("authors", "author")  # only these: a wrapper's "name" names the feed, not a writer
 _SPACE = " \t\r\n"
 
 
@@ -57,13 +60,74 @@ def read_json(path: Path, text: str) -> ReadResult:
                         "unsupported")
     if Fields.of(value).pick(value, "body")[1] is not None:
         return _read_records(path, iter([(value, _line_at(text, start))]), "the object")
+    ghost = _ghost_data(value)
+    if ghost is not None:
+        return _read_ghost(path, ghost)
     key = next((key for key in LIST_KEYS if isinstance(value.get(key), list)), None)
     if key is None:
         found = ", ".join(value) or "nothing"
         raise ReadError(path, 1, f"a JSON object that is neither an article (no {', '.join(ROLES['body'][:3])}... "
                                  f"field) nor holds a list of them under {', '.join(LIST_KEYS)} (found: {found})",
                         "unsupported")
-    return _read_records(path, ((item, None) for item in value[key]), f"'{key}'")
+    return _read_records(path, ((_with_author(item, value), None) for item in value[key]), f"'{key}'")
+
+
+def _ghost_data(value: dict[str, Any]) -> dict[str, Any] | None:
+    """The tables of a Ghost export (Settings > Labs > Export: ``{"db": [{"meta": ..., "data": {"posts": ...}}]}``)."""
+    database = value.get("db")
+    if not (isinstance(database, list) and database and isinstance(database[0], dict)):
+        return None
+    data = database[0].get("data")
+    return data if isinstance(data, dict) and isinstance(data.get("posts"), list) else None
+
+
+def _read_ghost(path: Path, data: dict[str, Any]) -> ReadResult:
+    """A Ghost site's published posts and pages, with their authors' and tags' names from the export's tables;
+    drafts and scheduled posts left out and counted. Ghost exports hold no addresses, only slugs."""
+    users = {row.get("id"): row.get("name") for row in _rows(data, "users")}
+    tag_names = {row.get("id"): row.get("name") for row in _rows(data, "tags")}
+    authors = _linked(data, "posts_authors", "author_id", users)
+    tags = _linked(data, "posts_tags", "tag_id", tag_names)
+    records: list[dict[str, Any]] = []
+    left_out: Counter = Counter()
+    for post in _rows(data, "posts"):
+        kind = post.get("type") or ("page" if post.get("page") else "post")
+        if post.get("status") != "published":
+            left_out[f"{post.get('status') or 'unpublished'} {kind}"] += 1
+            continue
+        body = {"content_html": post["html"]} if post.get("html") else {"text": post.get("plaintext") or ""}
+        records.append({"id": f"ghost-{post.get('id')}", "title": post.get("title") or "",
+                        "date": post.get("published_at"), **body,
+                        "authors": authors.get(post.get("id")) or [users.get(post.get("author_id"))],
+                        "tags": tags.get(post.get("id"), [])})
+    result = _read_records(path, ((record, None) for record in records), "the Ghost export's posts")
+    if left_out:
+        result.problems.append(Problem(path, None, f"left out (not published writing): {counted(left_out)}",
+                                       LEFT_OUT))
+    return result
+
+
+def _rows(data: dict[str, Any], table: str) -> list[dict[str, Any]]:
+    rows = data.get(table)
+    return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
+
+
+def _linked(data: dict[str, Any], table: str, key: str, names: dict[Any, Any]) -> dict[Any, list[str]]:
+    """Each post's names through a link table (``posts_authors``, ``posts_tags``), in the site's order."""
+    linked: dict[Any, list[str]] = {}
+    for row in sorted(_rows(data, table), key=lambda row: row.get("sort_order") or 0):
+        name = names.get(row.get(key))
+        if isinstance(name, str) and name:
+            linked.setdefault(row.get("post_id"), []).append(name)
+    return linked
+
+
+def _with_author(record: Any, wrapper: dict[str, Any]) -> Any:
+    """A record without an author of its own takes its feed's (a JSON Feed's ``authors`` name everyone's)."""
+    shared = next((wrapper[key] for key in _FEED_AUTHOR_KEYS if wrapper.get(key)), None)
+    if shared is None or not isinstance(record, dict) or Fields.of(record).pick(record, "author")[1] is not None:
+        return record
+    return {**record, "authors": shared}
 
 
 def _read_records(path: Path, items: Iterator[tuple[Any, int | None]], where: str) -> ReadResult:

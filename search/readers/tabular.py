@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,10 @@ from search.readers.records import (
 )
 
 _ARTICLE = "article"  # the column by which a comment row names its article
+_EXCEL_SEPARATOR = re.compile(r"sep=([,;\t|])[ \t]*\r?\n")  # Excel's first line naming the delimiter
+_LAST_WORDS = {"title": ("title", "headline"), "body": ("body", "text", "content"), "date": ("date",),
+               "author": ("author",)}
+_NUMERIC_DATE = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\b")
 _LONGEST_CELL = 20_000_000  # csv's default limit (128 KB) is shorter than a long essay
 
 
@@ -45,15 +50,21 @@ class _Article:
 
 def read_tabular(path: Path, text: str) -> ReadResult:
     csv.field_size_limit(max(csv.field_size_limit(), _LONGEST_CELL))
-    delimiter = "\t" if path.name.lower().endswith((".tsv", ".tab")) else _delimiter(text)
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter, strict=True)
+    text = text.lstrip("\ufeff")
+    excel_separator = _EXCEL_SEPARATOR.match(text)
+    delimiter = (excel_separator[1] if excel_separator else
+                 "\t" if path.name.lower().endswith((".tsv", ".tab")) else _delimiter(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     problems: list[Problem] = []
     try:
-        header = [name.strip().lower() for name in next(reader)]
+        if excel_separator:
+            next(reader)  # Excel's "sep=;" line, before the header
+        header = [_column_name(name) for name in next(reader)]
     except StopIteration as error:
         raise ReadError(path, 1, "no header row") from error
     except csv.Error as error:
         raise ReadError(path, 1, f"the header row is not readable: {error}") from error
+    header = _qualified_columns(header)
     columns = Fields.of([name for name in header if name])
     if not columns.keys["body"]:
         # No column of any role at all: some other table, not a spreadsheet of articles.
@@ -82,14 +93,78 @@ def read_tabular(path: Path, text: str) -> ReadResult:
 
 
 def _delimiter(text: str) -> str:
-    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
+    first_line = text.split("\n", 1)[0]
     return max(",;\t", key=first_line.count)
+
+
+def _column_name(name: str) -> str:
+    """A header as the field names are written: ``Date Published`` and ``date-published`` are ``date_published``."""
+    return re.sub(r"[\s-]+", "_", name.strip()).casefold()
+
+
+def _qualified_columns(header: list[str]) -> list[str]:
+    """``Post Title``, ``Article Text``, ``Publication Date``: a column whose last word names a part no other
+    column names plays that part (as ``title``, ``body``, ``date``, ``author``)."""
+    header = list(header)
+    for role, words in _LAST_WORDS.items():
+        if Fields.of([name for name in header if name]).keys[role]:
+            continue
+        position = next((position for position, name in enumerate(header)
+                         if "_" in name and name.rpartition("_")[2] in words), None)
+        if position is not None:
+            header[position] = role
+    return header
+
+
+def _month_first(rows: list[tuple[int, list[str]]], columns: Fields, header: list[str]) -> bool:
+    """Whether the file's numeric dates put the month first (``03/15/2012``), as US spreadsheets do.
+
+    ``03/04/2012`` alone could be either; a file is month-first when some date's second number is over 12
+    and none's first is, so one row that can only be read one way decides the others.
+    """
+    positions = [header.index(name) for name in columns.keys["date"]]
+    day_first_seen = month_first_seen = False
+    for _, values in rows:
+        for position in positions:
+            if position < len(values) and (match := _NUMERIC_DATE.match(values[position])):
+                day_first_seen |= int(match[1]) > 12
+                month_first_seen |= int(match[2]) > 12
+    return month_first_seen and not day_first_seen
 
 
 def _rows(path: Path, reader, header: list[str], columns: Fields,
           problems: list[Problem]) -> tuple[list[_Article], list[tuple[str, RawComment]]]:
     articles: list[_Article] = []
     comments: list[tuple[str, RawComment]] = []  # (the article the row names, the comment)
+    rows = _read_rows(path, reader, header, problems)
+    dayfirst = not _month_first(rows, columns, header)
+    for start, values in rows:
+        row = {name: value.strip() for name, value in zip(header, values, strict=True) if name}
+        what = "the comment" if row.get(_ARTICLE) else "the article"
+        body = body_of(columns, row)
+        if not body:
+            problems.append(Problem(path, start, f"{what} has no body; row skipped", "empty record"))
+            continue
+        date, precision = (record_date(path, start, columns, row, what, problems, dayfirst) if columns.keys["date"]
+                           else (None, ""))
+        author = author_of(columns, row)
+        if row.get(_ARTICLE):
+            comment = RawComment(author, date, body, text_of(columns, row, "in_reply_to") or None, start,
+                                 own_id_of(columns, row), text_of(columns, row, "title"), precision)
+            comments.append((row[_ARTICLE], comment))
+            continue
+        url = text_of(columns, row, "url")
+        own_id = own_id_of(columns, row)
+        articles.append(_Article(
+            {"title": text_of(columns, row, "title"), "author": author, "date": date, "date_precision": precision,
+             "body": body, "url": url, "tags": tags_of(columns, row),
+             "own_id": link_article_id(url) if url else own_id}, start, own_id))
+    return articles, comments
+
+
+def _read_rows(path: Path, reader, header: list[str], problems: list[Problem]) -> list[tuple[int, list[str]]]:
+    """The rows with as many fields as the header, each with the line it starts on; the others reported."""
+    rows: list[tuple[int, list[str]]] = []
     line = reader.line_num
     while True:
         try:
@@ -108,26 +183,8 @@ def _rows(path: Path, reader, header: list[str], columns: Fields,
             problems.append(Problem(path, start, f"{len(values)} fields where the header has {len(header)}; "
                                                  "row skipped", "parse"))
             continue
-        row = {name: value.strip() for name, value in zip(header, values, strict=True) if name}
-        what = "the comment" if row.get(_ARTICLE) else "the article"
-        body = body_of(columns, row)
-        if not body:
-            problems.append(Problem(path, start, f"{what} has no body; row skipped", "empty record"))
-            continue
-        date, precision = record_date(path, start, columns, row, what, problems) if columns.keys["date"] else (None, "")
-        author = author_of(columns, row)
-        if row.get(_ARTICLE):
-            comment = RawComment(author, date, body, text_of(columns, row, "in_reply_to") or None, start,
-                                 own_id_of(columns, row), text_of(columns, row, "title"), precision)
-            comments.append((row[_ARTICLE], comment))
-            continue
-        url = text_of(columns, row, "url")
-        own_id = own_id_of(columns, row)
-        articles.append(_Article(
-            {"title": text_of(columns, row, "title"), "author": author, "date": date, "date_precision": precision,
-             "body": body, "url": url, "tags": tags_of(columns, row),
-             "own_id": link_article_id(url) if url else own_id}, start, own_id))
-    return articles, comments
+        rows.append((start, values))
+    return rows
 
 
 def _attach(path: Path, articles: list[_Article], comments: list[tuple[str, RawComment]],

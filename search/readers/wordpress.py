@@ -11,10 +11,10 @@ permalink (``search.joining``), so a Disqus export of the same site joins them.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from lxml import etree
@@ -23,7 +23,17 @@ from search.documents import DatePrecision, Document
 from search.joining import link_article_id
 from search.readers.base import Problem, RawComment, ReadError, ReadResult, build_thread
 from search.readers.dates import given_precision
-from search.readers.markup import XmlCut, children, cut_problem, html_to_text, iter_elements, local_name, texts
+from search.readers.markup import (
+    XmlCut,
+    children,
+    cut_problem,
+    html_to_text,
+    iter_elements,
+    local_name,
+    strip_shortcodes,
+    texts,
+)
+from search.readers.records import plain_line
 
 WP_NAMESPACE_PREFIX = "wordpress.org/export/"
 LEFT_OUT = "left out"  # the Problem kind of what an export holds but is not writing to index
@@ -35,18 +45,30 @@ _NOT_ARTICLES = {
     "wp_navigation": "navigation menu", "wp_global_styles": "style setting", "custom_css": "custom CSS",
     "customize_changeset": "customizer change set", "oembed_cache": "embed cache entry",
     "user_request": "privacy request", "wp_font_family": "font", "wp_font_face": "font",
+    # Plugins' records: forms and their submissions (private messages), page-builder layouts, shop orders.
+    "wpcf7_contact_form": "contact form", "feedback": "contact form message", "wpforms": "contact form",
+    "mc4wp-form": "newsletter form", "elementor_library": "page-builder template",
+    "et_pb_layout": "page-builder template", "fl-builder-template": "page-builder template",
+    "vc_grid_item": "page-builder template",
+    "acf-field-group": "custom field setting", "acf-field": "custom field setting", "shop_order": "shop order",
+    "shop_coupon": "shop coupon", "product_variation": "product variation", "scheduled-action": "scheduled task",
+    "amp_validated_url": "AMP check", "jp_pay_order": "payment", "jp_pay_product": "payment button",
+    "guest-author": "guest author profile",
 }  # fmt: skip
 _COMMENT_STATES = {"0": "unapproved comment", "spam": "spam comment", "trash": "trashed comment",
                    "post-trashed": "trashed comment"}
 _STATUS_NAMES = {"future": "scheduled", "auto-draft": "draft", "inherit": "revision of a", "pending": "pending"}
-_CORE_SHORTCODES = {"caption", "wp_caption", "gallery", "audio", "video", "playlist", "embed"}
-_SHORTCODE = re.compile(r"\[(/?)([A-Za-z][\w-]*)((?:\s[^\[\]]*)?)/?\]")
 _CONTENT = "http://purl.org/rss/1.0/modules/content/"
+# Categories and tags; WXR 1.0 (WordPress 3.0 and before) writes tags as "tag" and repeats each category
+# without a domain. Post formats and other taxonomies say how a post is shown, not what it is about.
+_TAG_DOMAINS = {"category", "post_tag", "tag", None}
+_GUEST_AUTHOR = "guest-author"  # Co-Authors Plus's profile of a writer without an account
 
 
 def read_wordpress(path: Path, text: str) -> ReadResult:
     authors: dict[str, str] = {}
     documents: list[Document] = []
+    bylines: dict[int, list[str]] = {}  # an article's place in documents -> its co-authors' logins
     problems: list[Problem] = []
     left_out: Counter = Counter()
     try:
@@ -55,15 +77,16 @@ def read_wordpress(path: Path, text: str) -> ReadResult:
             if name == "author":
                 fields = texts(element)
                 login = fields.get("author_login", "")
-                authors[login] = fields.get("author_display_name") or login
+                authors[login] = plain_line(fields.get("author_display_name") or login)
             elif name == "item":
-                _read_item(path, element, authors, documents, problems, left_out)
+                _read_item(path, element, authors, documents, problems, left_out, bylines)
             element.clear(keep_tail=True)
     except XmlCut as cut:
         if not documents:
             raise ReadError(path, cut.line, f"not a readable WordPress export: {cut.reason}") from cut
         articles = sum(document.kind == "article" for document in documents)
         problems.append(cut_problem(path, cut, f"the {articles} articles"))
+    _name_coauthors(documents, bylines, authors)
     if not documents and not left_out:
         raise ReadError(path, None, "the WordPress export holds no posts or pages")
     if left_out:
@@ -83,10 +106,12 @@ def counted(counter: Counter) -> str:
 
 
 def _read_item(path: Path, item: etree._Element, authors: dict[str, str], documents: list[Document],
-               problems: list[Problem], left_out: Counter) -> None:
+               problems: list[Problem], left_out: Counter, bylines: dict[int, list[str]]) -> None:
     fields = texts(item)
     post_type = fields.get("post_type") or "post"
     status = fields.get("status") or "publish"
+    if post_type == _GUEST_AUTHOR:
+        _add_guest_author(item, authors)
     if post_type in _NOT_ARTICLES:
         left_out[_NOT_ARTICLES[post_type]] += 1
         return
@@ -104,11 +129,17 @@ def _read_item(path: Path, item: etree._Element, authors: dict[str, str], docume
         return
     login = fields.get("creator", "")
     date, precision = offset_date(fields.get("post_date", ""), fields.get("post_date_gmt", ""))
+    if date is None:  # exports made by other tools may give only the RSS date
+        date, precision = _rss_date(fields.get("pubDate", ""))
     if date is None:
         problems.append(Problem(path, line, f"{title!r} has no readable date; indexed without a date", "date"))
     url = fields.get("link", "")
     tags = tuple(dict.fromkeys((category.text or "").strip() for category in children(item, "category")
-                               if category.get("domain") in {"category", "post_tag"} and (category.text or "").strip()))
+                               if category.get("domain") in _TAG_DOMAINS and (category.text or "").strip()))
+    coauthors = [(category.text or "").strip() for category in children(item, "category")
+                 if category.get("domain") == "author" and (category.text or "").strip()]
+    if coauthors:
+        bylines[len(documents)] = coauthors
     comments, comment_problems = _comments(path, item, left_out)
     thread, thread_problems = build_thread(
         path, title=title, author=authors.get(login, login), date=date, body=body, comments=comments, url=url,
@@ -116,6 +147,23 @@ def _read_item(path: Path, item: etree._Element, authors: dict[str, str], docume
     )
     documents.extend(thread)
     problems.extend(comment_problems + thread_problems)
+
+
+def _add_guest_author(item: etree._Element, authors: dict[str, str]) -> None:
+    """Co-Authors Plus keeps writers without an account as "guest-author" posts: their login and display name."""
+    meta = {fields.get("meta_key", ""): fields.get("meta_value", "")
+            for fields in map(texts, children(item, "postmeta"))}
+    login = meta.get("cap-user_login", "").strip()
+    if login:
+        authors.setdefault(login, plain_line(meta.get("cap-display_name", "").strip() or login))
+
+
+def _name_coauthors(documents: list[Document], bylines: dict[int, list[str]], authors: dict[str, str]) -> None:
+    """A post with co-authors (Co-Authors Plus: ``<category domain="author">``) is by all of them, by name; names
+    are looked up once the whole export is read, as guest authors may come after the posts."""
+    for position, logins in bylines.items():
+        names = dict.fromkeys(authors.get(login, login) for login in logins)
+        documents[position] = replace(documents[position], author=", ".join(names))
 
 
 @dataclass
@@ -145,7 +193,7 @@ def _comments(path: Path, item: etree._Element, left_out: Counter) -> tuple[list
         parent = fields.get("comment_parent", "")
         own_id = fields.get("comment_id", "")
         found.append(SourceComment(own_id, parent if parent not in {"", "0"} else None,
-                                   RawComment(fields.get("comment_author", ""), date, body,
+                                   RawComment(plain_line(fields.get("comment_author", "")), date, body,
                                               line=element.sourceline, own_id=f"wp-{own_id}" if own_id else "",
                                               date_precision=precision),
                                    kept=left is None))
@@ -209,27 +257,18 @@ def offset_date(local: str, gmt: str) -> tuple[datetime | None, DatePrecision]:
     return local_date.replace(tzinfo=timezone(offset)), precision
 
 
+def _rss_date(text: str) -> tuple[datetime | None, DatePrecision]:
+    """An item's RFC 822 ``pubDate``; None for WordPress's placeholders before 1971 (drafts' "1 Jan 1970")."""
+    try:
+        value = parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError):
+        return None, ""
+    return (value, "") if value.year > 1970 else (None, "")
+
+
 def _wp_date(text: str) -> datetime | None:
     """``2012-01-03 10:11:37``; None for WordPress's ``0000-00-00 00:00:00`` and anything unreadable."""
     try:
         return datetime.fromisoformat(text.strip())
     except ValueError:
         return None
-
-
-def strip_shortcodes(content: str) -> str:
-    """Remove shortcode tags, keeping the text an enclosing shortcode wraps.
-
-    A bracketed word is a shortcode when it is one of WordPress's own, has attributes
-    (``[contact-form id="3"]``, ``[youtube https://...]``) or has a closing tag, so
-    ``[sic]`` and ``[1]`` in an essay stay as written.
-    """
-    closed = {match.group(2).lower() for match in _SHORTCODE.finditer(content) if match.group(1)}
-
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(2).lower()
-        if name in _CORE_SHORTCODES or name in closed or "=" in match.group(3) or "://" in match.group(3):
-            return " "
-        return match.group(0)
-
-    return _SHORTCODE.sub(replace, content)
