@@ -19,11 +19,13 @@ from __future__ import annotations
 import calendar
 import difflib
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from itertools import islice
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -133,11 +135,27 @@ def parse(text: str, limits: QueryLimits = DEFAULT_LIMITS) -> ParsedQuery:
 
 
 def _parse_text(text: str) -> query.Query:
+    if _PLAIN_WORDS.fullmatch(text) and _default_analyzer() is not None:
+        return _plain_words(text)
     try:
         return _parser().parse(text)
     except (IndexError, NotImplementedError) as error:  # Whoosh's parser on a stray sign or operator
         raise QueryError("the query could not be understood: check for a stray +, -, < or > or an operator "
                          "with nothing beside it") from error
+
+
+_PLAIN_WORDS = re.compile(r"[a-z]+(?: [a-z]+)*")
+
+
+def _plain_words(text: str) -> query.Query:
+    """What the parser makes of lowercase words alone (each in the title or the body, all of them required,
+    stop words left out), built directly: Whoosh's parser takes 0.2-0.5 ms to come to the same query."""
+    clauses = []
+    for word in text.split(" "):
+        terms = _default_analyzer().terms(word)
+        if terms:
+            clauses.append(query.Or([query.Term(fieldname, terms[0]) for fieldname in _DEFAULT_FIELDS]))
+    return query.And(clauses).normalize() if clauses else query.NullQuery
 
 
 def _quote_contractions(text: str) -> str:
@@ -177,6 +195,9 @@ def _rewrite(node: query.Query) -> query.Query:
         return FuzzyWords(node.fieldname, node.text, boost=node.boost, maxdist=node.maxdist, prefixlength=1)
     if type(node) is query.Wildcard:
         return CachedWildcard(node.fieldname, node.text, boost=node.boost)
+    if type(node) is query.TermRange and node.fieldname == "date":
+        return DateTermRange(node.fieldname, node.start, node.end, node.startexcl, node.endexcl, boost=node.boost,
+                             constantscore=node.constantscore)
     if isinstance(node, query.Or) and node.subqueries and all(type(child) is query.Every
                                                                for child in node.subqueries):
         return query.Every()
@@ -315,6 +336,52 @@ class CachedWildcard(query.Wildcard):
         return [word.encode("utf-8") for word in sorted(found)]
 
 
+class DateTermRange(query.TermRange):
+    """A range of date terms (``date:[2011-10-20 to 2012]`` is a few of these), found by bisection in each
+    segment's date terms, listed once: Whoosh walks its term index for them (some 100 µs a term) to count them
+    against the budget, again to estimate sizes, and again for every segment's matcher."""
+
+    def _btexts(self, ixreader: object) -> list[bytes]:
+        found: set[bytes] = set()
+        for reader in segment_readers(ixreader):
+            found.update(word for word, _ in self.segment_terms(reader))
+        return sorted(found)
+
+    def estimate_size(self, ixreader: object) -> int:
+        return sum(info.doc_frequency() for reader in segment_readers(ixreader)
+                   for _, info in self.segment_terms(reader))
+
+    def segment_terms(self, reader: object) -> list[tuple[bytes, object]]:
+        """The terms in range that one segment holds, with their term infos (as ``reader.term_info`` gives)."""
+        words, infos = field_terms(reader, self.fieldname)
+        low, high = self.segment_span(reader)
+        return list(zip(words[low:high], infos[low:high], strict=True))
+
+    def segment_span(self, reader: object) -> tuple[int, int]:
+        """Where the terms in range lie in the segment's sorted terms (``field_terms``): [low, high)."""
+        field = reader.schema[self.fieldname]
+        try:
+            start = b"" if self.start is None else field.to_bytes(self.start)
+            end = b"\xff\xff\xff\xff" if self.end is None else field.to_bytes(self.end)
+        except ValueError:  # as TermRange: a bound that is no term matches nothing
+            return 0, 0
+        words, _ = field_terms(reader, self.fieldname)
+        low = (bisect_right if self.startexcl else bisect_left)(words, start)
+        high = (bisect_left if self.endexcl else bisect_right)(words, end)
+        return low, max(low, high)
+
+
+def field_terms(reader: object, fieldname: str) -> tuple[list[bytes], list[object]]:
+    """A segment's terms in a field, sorted, with their term infos, read once (for small fields: dates)."""
+
+    def build(segment_reader: object) -> tuple[list[bytes], list[object]]:
+        pairs = list(segment_reader.iter_field(fieldname)) if fieldname in segment_reader.indexed_field_names() \
+            else []
+        return [word for word, _ in pairs], [info for _, info in pairs]
+
+    return SEGMENT_CACHE.get(reader, f"terms:{fieldname}", build)
+
+
 class ExactPhrase(query.Phrase):
     """Words next to each other, checked on the postings' packed positions.
 
@@ -330,12 +397,18 @@ class ExactPhrase(query.Phrase):
         words = list(self.words)
         if len(words) < 2 or any((self.fieldname, word) not in reader for word in words):
             return super().matcher(searcher, context)
-        pieces = _phrase_pieces(self.fieldname, words, PAIR_FIELD.get(self.fieldname) in searcher.schema)
+        pieces = self.pieces(searcher.schema)
         if any((fieldname, term) not in reader for _, fieldname, term in pieces):
             return matching.NullMatcher()
         found = _PhraseMatcher(lambda: [(offset, query.Term(fieldname, term).matcher(searcher, context))
                                         for offset, fieldname, term in pieces])
         return matching.WrappingMatcher(found, boost=self.boost) if self.boost != 1.0 else found
+
+
+    def pieces(self, schema: object) -> list[tuple[int, str, str]]:
+        """(offset in the phrase, field, term) of what the phrase is checked on: the common-word pairs, then
+        the words no pair covers. A document matches where all of them line up; its score is their sum."""
+        return _phrase_pieces(self.fieldname, list(self.words), PAIR_FIELD.get(self.fieldname) in schema)
 
 
 def _phrase_pieces(fieldname: str, words: list[str], with_pairs: bool) -> list[tuple[int, str, str]]:
@@ -506,9 +579,21 @@ class _ExactTextPlugin(qparser.Plugin):
         return isinstance(node, (WildcardPlugin.WildcardNode, PrefixPlugin.PrefixNode, FuzzyTermPlugin.FuzzyTermNode))
 
 
+_DEFAULT_FIELDS = ("title", "body")  # what words without a field search
+
+
+@lru_cache(maxsize=1)
+def _default_analyzer() -> Any | None:
+    """The analyzer the default fields share, or None should they ever stop sharing one (every query then
+    goes through the parser)."""
+    schema = build_schema()
+    first, *others = (schema[fieldname].analyzer for fieldname in _DEFAULT_FIELDS)
+    return first if all(other == first for other in others) else None
+
+
 @lru_cache(maxsize=1)
 def _parser() -> qparser.QueryParser:
-    parser = qparser.MultifieldParser(["title", "body"], build_schema(), group=qparser.AndGroup)
+    parser = qparser.MultifieldParser(list(_DEFAULT_FIELDS), build_schema(), group=qparser.AndGroup)
     # Only the documented field names open a field clause: in "title:position:3" the second name is text,
     # so a stored-only or hidden field can never be named, even behind another.
     names = "|".join(sorted(FIELD_NAMES, key=len, reverse=True))

@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+import numpy as np
 from whoosh import collectors
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from search.bulk import read_ahead, segment_matches, term_postings, values_at
 from search.coarse_dates import coarse_dates
 from search.documents import Document, untitled_title
+from search.postings import segment_postings
 from search.query import (
     DEFAULT_LIMITS,
     ParsedQuery,
@@ -215,13 +218,12 @@ def search(
 class _Collected(collectors.Collector):
     """Every match's rank key and article, and the facet counts, gathered in one pass.
 
-    Matches are only listed while the matcher runs (with their scores for a
-    relevance sort); each segment's list is then turned into keys, articles and
-    facet counts in bulk from per-segment column lists (see ``_column``). Stops
-    with TimeLimit once ``deadline`` (a ``time.perf_counter`` value) passes.
+    Each segment's matches (with their scores for a relevance sort) are read
+    whole posting lists at a time (``search.bulk``), then turned into keys,
+    articles and facet counts in bulk from per-segment column lists (see
+    ``column``). Stops with TimeLimit once ``deadline`` (a ``time.perf_counter``
+    value) passes.
     """
-
-    _CHECK_EVERY = 256
 
     def __init__(self, sort: Sort, scored: bool, facets: bool, deadline: float) -> None:
         super().__init__()
@@ -242,6 +244,7 @@ class _Collected(collectors.Collector):
         self._coarse: dict[int, str] = {}
         self._docs: list[int] = []
         self._scores: list[float] = []
+        self._pending: dict[int, float] = {}
         self._columns: dict[str, list[Any]] = {}
 
     @property
@@ -258,39 +261,36 @@ class _Collected(collectors.Collector):
 
     def set_subsearcher(self, subsearcher: Searcher, offset: int) -> None:
         self._settle()
-        super().set_subsearcher(subsearcher, offset)
+        # No Whoosh matcher: search.bulk finds the segment's matches from the query itself.
+        self.subsearcher, self.offset, self.matcher = subsearcher, offset, None
         reader = subsearcher.reader()
         self._columns = {name: column(reader, name) for name in _COLUMNS}
         self._coarse = coarse_dates(reader) if self.facets else {}
 
-    def matches(self) -> Iterator[int]:
-        if not self.scored:
-            for count, docnum in enumerate(self.matcher.all_ids()):
-                if count % self._CHECK_EVERY == 0:
-                    self._check_time()
-                yield docnum
-            return
-        matcher, count = self.matcher, 0
-        while matcher.is_active():
-            if count % self._CHECK_EVERY == 0:
-                self._check_time()
-                # As Whoosh's own collectors do: swap in a leaner matcher (exhausted branches of an OR dropped).
-                matcher = self.matcher = matcher.replace(0)
-                if not matcher.is_active():
-                    break
-            yield matcher.id()
-            matcher.next()
-            count += 1
+    def collect_matches(self) -> None:
+        docs, scores = self._segment_matches()
+        self._docs.extend(docs)
+        self._scores.extend(scores)
 
-    def _check_time(self) -> None:
-        if time.perf_counter() > self.deadline:
+    def matches(self) -> Iterator[int]:
+        """The segment's matches, for a FilterCollector to choose among; ``collect`` then takes their scores."""
+        docs, scores = self._segment_matches()
+        self._pending = dict(zip(docs, scores, strict=True)) if self.scored else {}
+        yield from docs
+
+    def _segment_matches(self) -> tuple[list[int], list[float]]:
+        """The current segment's matches and (when scored) scores, whole posting lists at a time."""
+        try:
+            docs, scores = segment_matches(self.q, self.subsearcher, self.context, self.scored, self.deadline)
+        except collectors.TimeLimit:
             self.partial = True
-            raise collectors.TimeLimit
+            raise
+        return docs.tolist(), scores.tolist() if scores is not None else []
 
     def collect(self, sub_docnum: int) -> None:
         self._docs.append(sub_docnum)
         if self.scored:
-            self._scores.append(self.matcher.score())
+            self._scores.append(self._pending[sub_docnum])
 
     def finish(self) -> None:
         self._settle()
@@ -339,20 +339,19 @@ class _Collected(collectors.Collector):
         An article ranks by its best match; equal keys keep index order.
         """
         keys, articles = self.keys, self.articles
-        order = sorted(range(len(keys)), key=keys.__getitem__)
+        order = np.argsort(np.asarray(keys, dtype=np.float64), kind="stable")  # as sorted(): ties keep index order
         ranked: list[str] = []
         seen: set[str] = set()
-        for index in order:
+        for index in order.tolist():
             if articles[index] not in seen:
                 seen.add(articles[index])
                 ranked.append(articles[index])
                 if len(ranked) == end:
                     break
         shown: dict[str, list[tuple[int, float | None]]] = {article: [] for article in ranked[start:]}
-        for index in order:
-            members = shown.get(articles[index])
-            if members is not None:
-                members.append((self.numbers[index], -keys[index] if self.scored else None))
+        wanted = np.fromiter((article in shown for article in articles), dtype=bool, count=len(articles))
+        for index in order[wanted[order]].tolist():
+            shown[articles[index]].append((self.numbers[index], -keys[index] if self.scored else None))
         return list(shown.items())
 
     def facet_counts(self) -> dict[str, list[FacetCount]]:
@@ -393,10 +392,12 @@ def facet_counts(searcher: Searcher, docnums: Iterable[int]) -> dict[str, list[F
 
 def _collect(searcher: Searcher, query: wq.Query, sort: Sort, filters: Filters, facets: bool,
              seconds: float) -> _Collected:
-    """Run the query, giving collection ``seconds``; reading new segments' columns does not count against them."""
+    """Run the query, giving collection ``seconds``; reading new segments' columns (and the other per-segment
+    values the query needs) does not count against them."""
     for leaf, _ in searcher.leaf_searchers():
         for fieldname in _COLUMNS:
             column(leaf.reader(), fieldname)
+    read_ahead(searcher, query)
     deadline = time.perf_counter() + seconds
     collected = _Collected(sort, sort == "relevance" and not isinstance(query, wq.Every), facets, deadline)
     allow = filters.query()
@@ -507,22 +508,30 @@ def matched_occurrences(searcher: Searcher, query: wq.Query, docnums: Iterable[i
     found: dict[int, Occurrences] = {docnum: {} for docnum in ordered}
     terms = [(fieldname, word) for fieldname, word in _highlight_terms(searcher, query)
              if searcher.schema[fieldname].format.supports("characters")]
-    for leaf, offset in searcher.leaf_searchers():
-        reader = leaf.reader()
-        local = [docnum - offset for docnum in ordered if offset <= docnum < offset + reader.doc_count_all()]
+    for segment in segment_postings(searcher):
+        offset, count = segment.offset, segment.reader.doc_count_all()
+        local = [docnum - offset for docnum in ordered if offset <= docnum < offset + count]
         if not local:
             continue
         for fieldname, word in terms:
-            if (fieldname, word) not in reader:
+            matcher = term_postings(segment, fieldname, word.encode("utf-8"))
+            if matcher is None:
                 continue
-            matcher = reader.postings(fieldname, word)
-            for docnum in local:
-                matcher.skip_to(docnum)
-                if not matcher.is_active():
-                    break
-                if matcher.id() == docnum:
-                    found[docnum + offset][(fieldname, word)] = matcher.value_as("characters")
+            for docnum, characters in values_at(matcher, local, "characters"):
+                found[docnum + offset][(fieldname, word)] = characters
     return found
+
+
+def _stored_fields(searcher: Searcher, docnum: int) -> dict[str, Any]:
+    """A document's stored fields, read straight from its segment: Whoosh's own read re-checks every key
+    against the schema, some 40% of the read's cost, for fields that are all the schema's anyway."""
+    leaves = searcher.leaf_searchers()
+    at = bisect_right([offset for _, offset in leaves], docnum) - 1
+    leaf, offset = leaves[at]
+    perdoc = getattr(leaf.reader(), "_perdoc", None)
+    if perdoc is None:
+        return searcher.stored_fields(docnum)
+    return perdoc.stored_fields(docnum - offset)
 
 
 def _hits(searcher: Searcher, query: wq.Query, docnums: list[int], scores: dict[int, float | None]) -> list[Hit]:
@@ -530,7 +539,7 @@ def _hits(searcher: Searcher, query: wq.Query, docnums: list[int], scores: dict[
     phrases = _phrases(query)
     hits = []
     for docnum in docnums:
-        document = stored_document(searcher.stored_fields(docnum))
+        document = stored_document(_stored_fields(searcher, docnum))
         found = occurrences[docnum]
         title, heading = title_highlights(document, _spans(found, _HIGHLIGHTED["title"], phrases))
         body_spans = _spans(found, _HIGHLIGHTED["body"], phrases)
