@@ -18,6 +18,7 @@ from __future__ import annotations
 import zlib
 from array import array
 from collections.abc import Iterable, Iterator
+from hashlib import md5
 from itertools import repeat
 from multiprocessing import Queue, cpu_count
 from pickle import dumps, load
@@ -25,12 +26,14 @@ from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3PerDocWriter, W3Segment, W3TermInfo
-from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS
+from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.index import FileIndex
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import IndexingError, SegmentWriter
+
+from search.schema import ColumnIndexed, FieldColumns
 
 BLOCK_LIMIT = 128  # postings per block, as W3Codec writes them
 COMPRESSION = 3  # zlib level, as W3Codec writes it
@@ -38,6 +41,11 @@ COMPRESS_FROM = 64  # bytes of pickled block data; below this zlib's header and 
 # A 4 KB window instead of zlib's 32 KB: blocks are a few KB at most, and setting up the big window
 # took about 4 times as long as compressing a 600-byte block (zlib.decompress reads either).
 WINDOW_BITS = 12
+# Whoosh reads a block with ``pickle.loads``, whatever the protocol. W3Codec writes protocol 2, which stores
+# each posting's value (bytes) as a call to ``_codecs.encode`` on a latin-1 string: some 15 bytes more per
+# value and two per byte over 127, and 7 times slower to write. Protocol 3 stores bytes as bytes (and,
+# unlike 4 and 5, adds no 9-byte frame header to a small block).
+PICKLE_PROTOCOL = 3
 CHUNK_POSTINGS = 65_536  # postings turned into Python lists at a time when a field is written
 _TERM_INFO = W3TermInfo._struct
 
@@ -71,43 +79,125 @@ class BatchPerDocWriter(W3PerDocWriter):
 
 
 class BatchFieldWriter(W3FieldWriter):
-    """Writes a field's terms from sorted flat arrays: whole blocks, and the term index in one go."""
+    """Writes a field's terms from sorted flat arrays: whole blocks, and the term index in one go.
+
+    Terms found in one document (most of them: rare words, common-word pairs, quotation
+    fingerprints) are written all at once with numpy; the others block by block.
+    """
+
+    def __init__(self, codec: W3Codec, storage: Any, segment: W3Segment) -> None:
+        super().__init__(codec, storage, segment)
+        self._tindex.__class__ = BatchHashWriter
 
     def write_field(self, fieldname: str, fieldobj: Any, postings: FieldPostings, length_bytes: bytearray) -> None:
         self.start_field(fieldname, fieldobj)
-        field_prefix = pack_ushort(self._fieldid)
-        offset = self._postfile.tell()
-        blocks: list[bytes] = []
-        entries: list[tuple[bytes, bytes]] = []
-        for term, term_blocks, info in postings.sorted_terms(length_bytes):
-            size = sum(map(len, term_blocks))
-            blocks += term_blocks
-            entries.append((field_prefix + term, info + pack_long(offset) + pack_int(size)))
-            offset += size
-            if len(blocks) > 8192:
-                self._postfile.write(b"".join(blocks))
-                blocks.clear()
-        self._postfile.write(b"".join(blocks))
-        self._add_terms(entries)
+        postfile = self._postfile
+        for chunk in postings.sorted_chunks(length_bytes):
+            entry = np.empty(len(chunk.terms), dtype=_TERM_ENTRY)
+            singles = chunk.counts == 1
+            if singles.any():
+                blob, offsets, sizes = chunk.single_blocks(np.flatnonzero(singles))
+                entry[singles] = chunk.single_entries(np.flatnonzero(singles), postfile.tell() + offsets, sizes)
+                postfile.write(blob)
+            several = np.flatnonzero(~singles)
+            if len(several):
+                infos = []
+                for number in several.tolist():
+                    blocks, info = chunk.blocks(number)
+                    infos.append(info + pack_long(postfile.tell()) + pack_int(sum(map(len, blocks))))
+                    postfile.write(b"".join(blocks))
+                entry[several] = np.frombuffer(b"".join(infos), dtype=_TERM_ENTRY)
+            self._tindex.add_sorted(pack_ushort(self._fieldid), chunk.terms, entry)
         self.finish_field()
 
-    def _add_terms(self, entries: list[tuple[bytes, bytes]]) -> None:
-        """``OrderedHashWriter.add`` for many sorted keys at once: one write instead of three per key."""
-        tindex = self._tindex
-        if entries and entries[0][0] <= tindex.lastkey:
-            raise ValueError(f"terms out of order: {tindex.lastkey!r} .. {entries[0][0]!r}")
-        position = tindex.dbfile.tell()
-        hash_of, buckets, key_positions = tindex.hashfn, tindex.buckets, tindex.index
-        chunks: list[bytes] = []
-        for key, value in entries:
-            key_positions.append(position)
-            digest = hash_of(key)
-            buckets[digest & 255].append((digest, position))
-            chunks += (_KEY_VALUE_LENGTHS.pack(len(key), len(value)), key, value)
-            position += _KEY_VALUE_LENGTHS.size + len(key) + len(value)
-        tindex.dbfile.write(b"".join(chunks))
-        if entries:
-            tindex.lastkey = entries[-1][0]
+
+class BatchHashWriter(OrderedHashWriter):
+    """Whoosh's term index writer, taking a field's sorted keys many at a time and building its hash tables
+    with numpy. A table may place colliding keys differently from Whoosh's (any order of a run of slots
+    after a key's home slot is found by the same probing), so it reads the same."""
+
+    def add_sorted(self, field_prefix: bytes, terms: list[bytes], values: np.ndarray) -> None:
+        """``add`` for each key ``field_prefix + term`` (sorted) with its fixed-size value row."""
+        if not terms:
+            return
+        if field_prefix + terms[0] <= self.lastkey:
+            raise ValueError(f"terms out of order: {self.lastkey!r} .. {field_prefix + terms[0]!r}")
+        head = np.empty(len(terms), dtype=[("key_length", ">i4"), ("value_length", ">i4"), ("field", "S2")])
+        term_lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+        head["key_length"] = term_lengths + len(field_prefix)
+        head["value_length"] = values.dtype.itemsize
+        head["field"] = field_prefix
+        blob, offsets = _records(head, np.frombuffer(b"".join(terms), dtype=np.uint8), term_lengths, values)
+        positions = self.dbfile.tell() + offsets
+        self.dbfile.write(blob)
+        self.index.extend(positions.tolist())
+        digests = b"".join([md5(field_prefix + term, usedforsecurity=False).digest() for term in terms])
+        hashes = np.frombuffer(digests, dtype=">u4")[3::4].astype(np.uint32)  # filetables.md5_hash: the last 4 bytes
+        self.__dict__.setdefault("hash_chunks", []).append((hashes, positions))
+        self.lastkey = field_prefix + terms[-1]
+
+    def _write_hashes(self) -> None:
+        chunks = self.__dict__.get("hash_chunks", [])
+        for bucket in self.buckets:  # keys added one at a time by Whoosh's own ``add``
+            if bucket:
+                chunks.append((np.array([h for h, _ in bucket], dtype=np.uint32),
+                               np.array([position for _, position in bucket], dtype=np.int64)))
+        hashes = np.concatenate([h for h, _ in chunks]) if chunks else np.zeros(0, dtype=np.uint32)
+        positions = np.concatenate([p for _, p in chunks]) if chunks else np.zeros(0, dtype=np.int64)
+        order = np.argsort(hashes & 255, kind="stable")
+        hashes, positions = hashes[order], positions[order]
+        bounds = np.searchsorted(hashes & 255, np.arange(257), side="left")
+        for bucket in range(256):
+            bucket_hashes = hashes[bounds[bucket]:bounds[bucket + 1]]
+            table = _hash_table(bucket_hashes, positions[bounds[bucket]:bounds[bucket + 1]])
+            self.directory.append((self.dbfile.tell(), len(table)))
+            self.dbfile.write(table.tobytes())
+
+
+_SLOT = np.dtype([("hash", ">u4"), ("position", ">i8")])  # filetables._pointer
+
+
+def _hash_table(hashes: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """One bucket's open-addressing table (twice as many slots as keys), probed as ``HashReader`` probes it:
+    from slot ``(hash >> 8) % slots`` forward, wrapping, to the first empty slot."""
+    slots = 2 * len(hashes)
+    table = np.zeros(slots, dtype=_SLOT)
+    if not slots:
+        return table
+    home = (hashes.astype(np.int64) >> 8) % slots
+    order = np.argsort(home, kind="stable")
+    steps = np.arange(len(order))
+    placed = np.maximum.accumulate(home[order] - steps) + steps  # each key at its home or just after the run
+    if placed[-1] < slots:
+        table["hash"][placed] = hashes[order]
+        table["position"][placed] = positions[order]
+        return table
+    for hashval, position in zip(hashes.tolist(), positions.tolist(), strict=True):  # a run wraps: as Whoosh does
+        slot = (hashval >> 8) % slots
+        while table["position"][slot]:
+            slot = (slot + 1) % slots
+        table[slot] = (hashval, position)
+    return table
+
+
+def _records(head: np.ndarray, middle: np.ndarray, middle_lengths: np.ndarray, tail: np.ndarray
+             ) -> tuple[bytes, np.ndarray]:
+    """Records of ``head[i]``, ``middle_lengths[i]`` bytes of ``middle``, ``tail[i]``, one after another,
+    and where each starts: the fixed parts are rows of structured arrays, the middles one byte array."""
+    count = len(middle_lengths)
+    head_bytes = head.view(np.uint8).reshape(count, head.dtype.itemsize)
+    tail_bytes = tail.view(np.uint8).reshape(count, tail.dtype.itemsize)
+    sizes = head.dtype.itemsize + middle_lengths + tail.dtype.itemsize
+    starts = np.zeros(count, dtype=np.int64)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    out = np.empty(int(sizes.sum()), dtype=np.uint8)
+    out[(starts[:, None] + np.arange(head.dtype.itemsize)).ravel()] = head_bytes.ravel()
+    middle_starts = np.repeat(starts + head.dtype.itemsize - (np.cumsum(middle_lengths) - middle_lengths),
+                              middle_lengths)
+    out[middle_starts + np.arange(len(middle))] = middle
+    tail_starts = starts + head.dtype.itemsize + middle_lengths
+    out[(tail_starts[:, None] + np.arange(tail.dtype.itemsize)).ravel()] = tail_bytes.ravel()
+    return out.tobytes(), starts
 
 
 class FieldPostings:
@@ -155,16 +245,34 @@ class FieldPostings:
             self.values += b"".join(values)
         return sum(frequencies)
 
+    def add_columns(self, docnum: int, columns: FieldColumns, format_boost: float, boost: float) -> int:
+        """A document's postings in this field as ``ColumnIndexed.index_columns`` gives them; returns the field's
+        length. Weights are computed as Whoosh's path computes them (frequency x format boost, x field boost)."""
+        terms = columns.terms
+        if not terms:
+            return 0
+        known = self.terms
+        setdefault = known.setdefault
+        self.term_numbers.extend([setdefault(term, len(known)) for term in terms])
+        self.docs.extend(repeat(docnum, len(terms)))
+        weights = columns.frequencies * format_boost
+        if boost != 1.0:
+            weights = weights * boost
+        self.weights.frombytes(weights.astype(np.float32).tobytes())
+        self.value_lengths.frombytes(columns.value_lengths.astype(np.uint32).tobytes())
+        self.values += columns.values
+        return int(columns.frequencies.sum())
+
     def nbytes(self) -> int:
         """Roughly the memory these postings take at their peak: the arrays, then the sorted copies made
         when they are written (about 40 bytes a posting and a second copy of the values), and the terms."""
         return 56 * len(self.docs) + 2 * len(self.values) + 120 * len(self.terms)
 
-    def sorted_terms(self, length_bytes: bytearray) -> Iterator[tuple[bytes, list[bytes], bytes]]:
-        """Each term in byte order with its encoded blocks and its term info (without the extent).
+    def sorted_chunks(self, length_bytes: bytearray) -> Iterator[_SortedChunk]:
+        """The terms in byte order with their postings, CHUNK_POSTINGS postings (or one term) at a time.
 
         Sorting is done on the whole field at once (numpy); the postings become Python
-        lists only CHUNK_POSTINGS at a time, which is what bounds the commit's memory.
+        lists only a chunk at a time, which is what bounds the commit's memory.
         """
         terms = sorted(self.terms)
         rank = np.empty(len(terms), dtype=np.uint32)
@@ -176,78 +284,124 @@ class FieldPostings:
         del rank, ranks
         docs = np.frombuffer(self.docs, dtype=np.uint32)[order]
         weights = np.frombuffer(self.weights, dtype=np.float32)[order]
-        ends = np.cumsum(np.frombuffer(self.value_lengths, dtype=np.uint32), dtype=np.uint64)
-        starts = np.concatenate((np.zeros(1, dtype=np.uint64), ends[:-1]))[order]
+        ends = np.cumsum(np.frombuffer(self.value_lengths, dtype=np.uint32), dtype=np.int64)
+        starts = np.concatenate((np.zeros(1, dtype=np.int64), ends[:-1]))[order]
         ends = ends[order]
         del order
         padding = bytes(max(0, int(docs.max(initial=0)) + 1 - len(length_bytes)))
         lengths = np.frombuffer(bytes(length_bytes) + padding, dtype=np.uint8)[docs]
         values = bytes(self.values)
-        bound_list = bounds.tolist()
         number = 0
         while number < len(terms):
-            first = bound_list[number]
+            first = int(bounds[number])
             stop = max(number + 1, int(np.searchsorted(bounds, first + CHUNK_POSTINGS, side="right")) - 1)
-            last = bound_list[stop]
-            blocks = _TermBlocks(docs[first:last].tolist(), weights[first:last].tolist(), lengths[first:last].tolist(),
-                                 starts[first:last].tolist(), ends[first:last].tolist(), values, self.fixed_size)
-            single, several = blocks.single, blocks.several
-            for term_number in range(number, stop):
-                begin, end = bound_list[term_number] - first, bound_list[term_number + 1] - first
-                term = terms[term_number]
-                yield (term, *single(begin)) if end - begin == 1 else (term, *several(begin, end))
+            last = int(bounds[stop])
+            yield _SortedChunk(terms[number:stop], bounds[number:stop + 1] - first, docs[first:last],
+                               weights[first:last], lengths[first:last], starts[first:last], ends[first:last],
+                               values, self.fixed_size)
             number = stop
 
 
-class _TermBlocks:
-    """Encodes one term's slice of a field's sorted postings as W3 blocks plus its W3TermInfo bytes."""
+# A term's entry in the term index: W3TermInfo (not inlined), then where its postings are (offset, size).
+_TERM_ENTRY_INFO = np.dtype([("inlined", "u1"), ("weight", ">f4"), ("frequency", ">u4"), ("min_length", "u1"),
+                             ("max_length", "u1"), ("max_weight", ">f4"), ("min_id", ">u4"), ("max_id", ">u4")])
+_TERM_ENTRY = np.dtype(_TERM_ENTRY_INFO.descr + [("offset", ">i8"), ("size", ">i4")])
+# A one-posting term's whole postings, but for its value: the header magic, the block's size, its info
+# (count, last id, max weight, compression, min and max length) pickled, then the start of its data
+# pickle ((id,), weight, values) up to the value. Both pickles are written out here in fixed layouts
+# (BININT for ids, BINFLOAT for weights); Whoosh reads them with pickle.load, as it reads its own.
+_SINGLE_HEAD = [("magic", "S4"), ("size", ">i4"),
+                ("info_open", "S6"), ("info_id", "<i4"), ("info_float", "S1"), ("info_weight", ">f8"),
+                ("info_compression", "S3"), ("info_min_length", "u1"), ("info_int", "S1"),
+                ("info_max_length", "u1"), ("info_close", "S2"),
+                ("data_open", "S3"), ("data_id", "<i4"), ("data_float", "S2"), ("data_weight", ">f8")]
+_SINGLE_HEAD_VALUES = {
+    None: (np.dtype(_SINGLE_HEAD + [("value_open", "S1"), ("value_length", "<u4")]), b"\x85\x87."),  # (value,)
+    0: (np.dtype(_SINGLE_HEAD + [("value_open", "S1")]), b"\x87."),  # None
+}
 
-    def __init__(self, docs: list[int], weights: list[float], lengths: list[int], starts: list[int],
-                 ends: list[int], values: bytes, fixed_size: int | None) -> None:
+
+class _SortedChunk:
+    """Some consecutive terms of a field with their sorted postings, encoded as Whoosh 3 blocks."""
+
+    def __init__(self, terms: list[bytes], bounds: np.ndarray, docs: np.ndarray, weights: np.ndarray,
+                 lengths: np.ndarray, starts: np.ndarray, ends: np.ndarray, values: bytes,
+                 fixed_size: int | None) -> None:
+        self.terms, self.bounds = terms, bounds
+        self.counts = np.diff(bounds)
         self.docs, self.weights, self.lengths = docs, weights, lengths
         self.starts, self.ends, self.values = starts, ends, values
         self.fixed_size = fixed_size
+        self._lists: tuple[list[int], list[float], list[int], list[int], list[int]] | None = None
 
-    def _values(self, first: int, last: int) -> tuple[bytes, ...] | bytes | None:
-        if self.fixed_size == 0:
-            return None
-        values = self.values
-        found = tuple(values[start:end] for start, end in
-                      zip(self.starts[first:last], self.ends[first:last], strict=True))
-        return found if self.fixed_size is None else b"".join(found)
+    def single_blocks(self, numbers: np.ndarray) -> tuple[bytes, np.ndarray, np.ndarray]:
+        """The postings of these one-posting terms, one after another, with each one's start and size."""
+        at = self.bounds[numbers]
+        docs, weights, lengths = self.docs[at], self.weights[at].astype(np.float64), self.lengths[at]
+        value_lengths = (self.ends[at] - self.starts[at]) if self.fixed_size != 0 else np.zeros(len(at), np.int64)
+        kind = 0 if self.fixed_size == 0 else None
+        head_type, tail = _SINGLE_HEAD_VALUES[kind]
+        head = np.zeros(len(at), dtype=head_type)
+        head["magic"] = WHOOSH3_HEADER_MAGIC
+        head["info_open"], head["info_float"], head["info_compression"] = b"\x80\x02(K\x01J", b"G", b"K\x00K"
+        head["info_int"], head["info_close"] = b"K", b"t."
+        head["data_open"], head["data_float"] = b"\x80\x03J", b"\x85G"
+        head["info_id"] = head["data_id"] = docs
+        head["info_weight"] = head["data_weight"] = weights
+        head["info_min_length"] = head["info_max_length"] = lengths
+        if kind is None:
+            head["value_open"], head["value_length"] = b"B", value_lengths
+            if self.fixed_size:  # a fixed-size value is bytes, not a tuple of them
+                tail = tail[1:]
+        else:
+            head["value_open"] = b"N"
+        tail_type = np.dtype([("tail", f"S{len(tail)}")])
+        sizes = head.dtype.itemsize + value_lengths + len(tail)
+        head["size"] = -(sizes - 8)  # after the magic and the size itself; negative: the last block
+        value_starts = self.starts[at] - (np.cumsum(value_lengths) - value_lengths)  # minus the values before
+        middle = np.frombuffer(self.values, dtype=np.uint8)[np.repeat(value_starts, value_lengths)
+                                                            + np.arange(int(value_lengths.sum()))]
+        blob, offsets = _records(head, middle, value_lengths, np.full(len(at), tail, dtype=tail_type))
+        return blob, offsets, sizes
 
-    def single(self, at: int) -> tuple[list[bytes], bytes]:
-        """The common case, a term in one document: one block, no slicing."""
-        doc, weight, length = self.docs[at], self.weights[at], self.lengths[at]
-        data = dumps(((doc,), None if weight == 1.0 else weight, self._values(at, at + 1)), 2)
-        compression = COMPRESSION if len(data) >= COMPRESS_FROM else 0
-        if compression:
-            data = zlib.compress(data, compression, WINDOW_BITS)
-        info = dumps((1, doc, weight, compression, length, length), 2)
-        term_info = _TERM_INFO.pack(False, weight, 1, length, length, weight, doc, doc)
-        return [WHOOSH3_HEADER_MAGIC, pack_int(-len(info) - len(data)), info, data], term_info
+    def single_entries(self, numbers: np.ndarray, offsets: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        """Term-index entries of one-posting terms whose postings start at ``offsets``."""
+        at = self.bounds[numbers]
+        entry = np.zeros(len(at), dtype=_TERM_ENTRY)
+        entry["weight"] = entry["max_weight"] = self.weights[at]
+        entry["frequency"] = 1
+        entry["min_length"] = entry["max_length"] = self.lengths[at]
+        entry["min_id"] = entry["max_id"] = self.docs[at]
+        entry["offset"], entry["size"] = offsets, sizes
+        return entry
 
-    def several(self, first: int, last: int) -> tuple[list[bytes], bytes]:
-        docs, weights, lengths = self.docs, self.weights, self.lengths
+    def blocks(self, number: int) -> tuple[list[bytes], bytes]:
+        """A term's postings in blocks of BLOCK_LIMIT and its W3TermInfo bytes (without the extent)."""
+        if self._lists is None:
+            gaps = np.diff(self.docs.astype(np.int64), prepend=0)  # a block's ids: its first, then these gaps
+            self._lists = (self.docs.tolist(), gaps.tolist(), self.weights.tolist(), self.lengths.tolist(),
+                           self.starts.tolist(), self.ends.tolist())
+        docs, gaps, weights, lengths, starts, ends = self._lists
+        first, last = int(self.bounds[number]), int(self.bounds[number + 1])
         blocks = [WHOOSH3_HEADER_MAGIC]
         total_weight, max_weight, min_length, max_length = 0.0, 0.0, 0, 0
         for block_start in range(first, last, BLOCK_LIMIT):
             block_end = min(block_start + BLOCK_LIMIT, last)
-            ids = docs[block_start:block_end]
             block_weights = weights[block_start:block_end]
-            block_lengths = [length for length in lengths[block_start:block_end] if length]
             block_max = max(block_weights)
             if min(block_weights) == block_max:
                 mini_weights = None if block_max == 1.0 else block_max
             else:
                 mini_weights = tuple(block_weights)
-            data = dumps((_deltas(ids), mini_weights, self._values(block_start, block_end)), 2)
+            ids = (docs[block_start], *gaps[block_start + 1:block_end])
+            data = dumps((ids, mini_weights, self._values(starts[block_start:block_end], ends[block_start:block_end])),
+                         PICKLE_PROTOCOL)
             compression = COMPRESSION if len(data) >= COMPRESS_FROM else 0
             if compression:
                 data = zlib.compress(data, compression, WINDOW_BITS)
-            low = min(block_lengths) if block_lengths else 0
-            high = max(block_lengths) if block_lengths else 0
-            info = dumps((len(ids), ids[-1], block_max, compression, low, high), 2)
+            low = min(filter(None, lengths[block_start:block_end]), default=0)
+            high = max(lengths[block_start:block_end])
+            info = dumps((block_end - block_start, docs[block_end - 1], block_max, compression, low, high), 2)
             size = len(info) + len(data)
             blocks += (pack_int(-size if block_end == last else size), info, data)
             total_weight += sum(block_weights)
@@ -259,9 +413,11 @@ class _TermBlocks:
                                     docs[first], docs[last - 1])
         return blocks, term_info
 
-
-def _deltas(ids: list[int]) -> tuple[int, ...]:
-    return (ids[0], *(current - previous for previous, current in zip(ids, ids[1:], strict=False)))
+    def _values(self, starts: list[int], ends: list[int]) -> tuple[bytes, ...] | bytes | None:
+        if self.fixed_size == 0:
+            return None
+        found = tuple(map(self.values.__getitem__, map(slice, starts, ends)))
+        return found if self.fixed_size is None else b"".join(found)
 
 
 class BatchSegmentWriter(SegmentWriter):
@@ -302,7 +458,12 @@ class BatchSegmentWriter(SegmentWriter):
                 length = 0
                 if field.indexed:
                     fieldboost = self._field_boost(fields, fieldname, docboost)
-                    length = self._field_postings(fieldname).add_document(docnum, field.index(value), fieldboost)
+                    postings = self._field_postings(fieldname)
+                    if isinstance(field, ColumnIndexed):
+                        length = postings.add_columns(docnum, field.index_columns(value), field.format.field_boost,
+                                                      fieldboost)
+                    else:
+                        length = postings.add_document(docnum, field.index(value), fieldboost)
                     if not field.scorable:
                         length = 0
                 stored = fields.get(f"_stored_{fieldname}", value)
@@ -397,10 +558,16 @@ class BatchSubWriterTask(SubWriterTask):
         tempstorage.delete_file(filename)
 
 
+# Body text (characters) a commit must bring before sub-writer processes start: below it, starting and feeding
+# them costs more than they save (a one-file reindex), and the documents are written in this process.
+SUBWRITERS_FROM_CHARS = 1_000_000
+
+
 class BatchMpWriter(MpWriter, BatchSegmentWriter):
     """Whoosh's multi-process writer, each process writing its own segments (never merged at commit).
 
     ``limitmb`` is the budget of the whole writer: each sub-writer gets its share.
+    Documents are buffered until there is enough text to be worth other processes.
     """
 
     def __init__(self, ix: FileIndex, procs: int | None = None, batchsize: int = 100, limitmb: int = 128,
@@ -415,8 +582,18 @@ class BatchMpWriter(MpWriter, BatchSegmentWriter):
         self.jobqueue = Queue(self.procs * 4)
         self.resultqueue = Queue()
         self.docbuffer = []
+        self._buffered_chars = 0
         self._grouping = 0
-        self._added_sub = False
+
+    def add_document(self, **fields: Any) -> None:
+        self.docbuffer.append((0, fields))
+        self._buffered_chars += len(fields.get("body") or "")
+        if len(self.docbuffer) >= self.batchsize and (self.tasks or self._buffered_chars >= SUBWRITERS_FROM_CHARS):
+            pending, whole = self.docbuffer, len(self.docbuffer) - len(self.docbuffer) % self.batchsize
+            for start in range(0, whole, self.batchsize):
+                self.docbuffer = pending[start:start + self.batchsize]
+                self._enqueue()
+            self.docbuffer = pending[whole:]
 
     def _new_task(self) -> BatchSubWriterTask:
         task = BatchSubWriterTask(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, True)
@@ -425,7 +602,10 @@ class BatchMpWriter(MpWriter, BatchSegmentWriter):
         return task
 
     def commit(self, mergetype: Any = None, optimize: Any = None, merge: Any = None) -> None:
-        if not self._added_sub:
+        if not self.tasks:  # too little for sub-writers: written here
+            buffered, self.docbuffer = self.docbuffer, []
+            for _, fields in buffered:
+                BatchSegmentWriter.add_document(self, **fields)
             BatchSegmentWriter.commit(self, mergetype=mergetype, optimize=optimize, merge=merge)
             return
         if self.docbuffer:

@@ -433,7 +433,7 @@ def _prepared_in_order(files: list[Path], known: dict[str, SourceState],
     of the writer. ``files`` may grow while this runs (sources read again to join a thread), and a
     file whose state changed after it was handed out is read again here.
     """
-    if procs <= 1:
+    if procs <= 1 or not _several_to_read(files, known):  # for one file, starting reader processes only costs
         position = 0
         while position < len(files):
             path = files[position]
@@ -459,6 +459,22 @@ def _prepared_in_order(files: list[Path], known: dict[str, SourceState],
             yield path, current, prepared if current == previous else _prepare(path, current)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _several_to_read(files: list[Path], known: dict[str, SourceState]) -> bool:
+    """Whether more than one file is new or changed in size or time (a one-file reindex is not)."""
+    found = 0
+    for path in files:
+        previous = known.get(source_key(path))
+        try:
+            stat = path.stat()
+        except OSError:
+            continue  # reported when it is read
+        if previous is None or (previous.size, previous.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+            found += 1
+            if found > 1:
+                return True
+    return False
 
 
 def _reader_process() -> None:

@@ -16,15 +16,16 @@ import re
 import unicodedata
 import zlib
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+import numpy as np
 from whoosh import query
 from whoosh.analysis import Composable, Token
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.formats import Characters
+from whoosh.formats import Characters, Positions
 from whoosh.system import _INT_SIZE, pack_uint, unpack_uint
 
 from search.documents import DatePrecision, Document, fingerprints, utc_instant
@@ -79,13 +80,22 @@ class WordAnalyzer(Composable):
             self._stemmer = Stemmer.Stemmer("english")
         return self._stemmer.stemWord(word)
 
+    @property
+    def kind(self) -> str:
+        """Which of a text's postings this analyzer's field holds (``TextWords.columns``)."""
+        return "stemmed" if self.stem else "exact"
+
+    def term_of_folded(self, folded: str) -> str | None:
+        """The term a folded word is indexed as, or None for a stop word or a single letter (stemmed)."""
+        if not self.stem:
+            return folded
+        return None if folded in STOP_WORDS or len(folded) < 2 else self._stem_word(folded)
+
     def _index_term(self, word: str) -> str | None:
         """The term a word is indexed as, or None for a stop word; cached, since words repeat."""
         term = self._cache.get(word)
         if term is None and word not in self._cache:
-            term = fold(word)
-            if self.stem:
-                term = None if term in STOP_WORDS or len(term) < 2 else self._stem_word(term)
+            term = self.term_of_folded(fold(word))
             if len(self._cache) < 500_000:
                 self._cache[word] = term
         return term
@@ -164,6 +174,10 @@ class CommonPairAnalyzer(WordAnalyzer):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__()
+
+    @property
+    def kind(self) -> str:
+        return "pairs"
 
     def occurrences(self, value: str) -> dict[str, list[tuple[int, int, int]]]:
         found: dict[str, list[tuple[int, int, int]]] = {}
@@ -268,15 +282,19 @@ def shingle_hash(words: Sequence[str]) -> str:
 
 
 def quote_fingerprints(text: str) -> set[str]:
-    """The winnowed shingle hashes of a text: what the ``quotes`` field indexes."""
-    words = [fold(word) for word in _WORD.findall(text)]
-    hashes = [zlib.crc32(" ".join(words[start:start + QUOTE_SHINGLE]).encode("utf-8")) & _QUOTE_MASK
-              for start in range(len(words) - QUOTE_SHINGLE + 1)]
-    if len(hashes) <= QUOTE_WINDOW:
-        kept = {min(hashes)} if hashes else set()
+    """The winnowed shingle hashes of a text: what the ``quotes`` field indexes (``shingle_hash`` of each run)."""
+    words = text_words(text).exact_words()
+    shingles = len(words) - QUOTE_SHINGLE + 1
+    if shingles < 1:
+        return set()
+    hashes = np.fromiter((zlib.crc32(b" ".join(words[start:start + QUOTE_SHINGLE])) & _QUOTE_MASK
+                          for start in range(shingles)), dtype=np.int64, count=shingles)
+    if shingles > QUOTE_WINDOW:  # the smallest of each QUOTE_WINDOW neighbours
+        windows = shingles - QUOTE_WINDOW + 1
+        hashes = np.minimum.reduce([hashes[offset:offset + windows] for offset in range(QUOTE_WINDOW)])
     else:
-        kept = {min(hashes[start:start + QUOTE_WINDOW]) for start in range(len(hashes) - QUOTE_WINDOW + 1)}
-    return {f"{value:05x}" for value in kept}
+        hashes = hashes.min(keepdims=True)
+    return {f"{value:05x}" for value in set(hashes.tolist())}
 
 
 class FingerprintAnalyzer(_StatelessAnalyzer):
@@ -292,36 +310,37 @@ class FingerprintAnalyzer(_StatelessAnalyzer):
             yield token
 
 
-class FastCharacters(Characters):
-    """Whoosh's Characters format, fed from ``WordAnalyzer.occurrences`` and packed as arrays.
+class FastPositions(Positions):
+    """Whoosh's Positions format packed as an array: the occurrence count, then the positions as unsigned ints.
 
-    A posting holds its occurrence count, then the positions, start and end
-    offsets as three arrays of unsigned ints instead of a pickled tuple per
-    occurrence: a phrase check reads the positions, and a snippet the offsets,
-    with one C-level copy.
+    A phrase check reads the positions with one C-level copy instead of unpickling deltas.
     """
 
-    def word_values(self, value: str, analyzer: Any, **kwargs: Any):
-        if not isinstance(analyzer, WordAnalyzer) or kwargs.get("mode") != "index":
-            yield from super().word_values(value, analyzer, **kwargs)
-            return
-        boost = self.field_boost
-        encode = self.encode
-        for term, occurrences in analyzer.occurrences(value).items():
-            yield term, len(occurrences), len(occurrences) * boost, encode(occurrences)
+    def encode(self, positions: Sequence[int]) -> bytes:
+        return pack_uint(len(positions)) + array("I", positions).tobytes()
 
-    def encode(self, occurrences: list[tuple[int, int, int]]) -> bytes:
-        positions, starts, ends = zip(*occurrences, strict=True)
-        return pack_uint(len(occurrences)) + array("I", positions + starts + ends).tobytes()
-
-    def _numbers(self, value: bytes, thirds: int) -> tuple[int, array]:
+    def _numbers(self, value: bytes, lists: int) -> tuple[int, array]:
         count = unpack_uint(value[:_INT_SIZE])[0]
         numbers = array("I")
-        numbers.frombytes(value[_INT_SIZE:_INT_SIZE + thirds * count * numbers.itemsize])
+        numbers.frombytes(value[_INT_SIZE:_INT_SIZE + lists * count * numbers.itemsize])
         return count, numbers
 
     def decode_positions(self, value: bytes) -> list[int]:
         return self._numbers(value, 1)[1].tolist()
+
+    def combine(self, values: list[bytes]) -> bytes:
+        return self.encode(sorted({position for value in values for position in self.decode_positions(value)}))
+
+
+class FastCharacters(FastPositions, Characters):
+    """Whoosh's Characters format packed as arrays: the count, then the positions, start and end offsets.
+
+    A snippet reads the offsets with one C-level copy instead of a pickled tuple per occurrence.
+    """
+
+    def encode(self, occurrences: list[tuple[int, int, int]]) -> bytes:
+        positions, starts, ends = zip(*occurrences, strict=True)
+        return pack_uint(len(occurrences)) + array("I", positions + starts + ends).tobytes()
 
     def decode_characters(self, value: bytes) -> list[tuple[int, int, int]]:
         count, numbers = self._numbers(value, 3)
@@ -331,10 +350,49 @@ class FastCharacters(Characters):
         return self.encode(sorted({item for value in values for item in self.decode_characters(value)}))
 
 
-def _text_field(analyzer: WordAnalyzer, **options: Any) -> TEXT:
-    field = TEXT(analyzer=analyzer, chars=True, **options)
-    field.format = FastCharacters(field_boost=field.format.field_boost)
-    return field
+class ColumnIndexed:
+    """A field that gives a document's postings column by column (``index_columns``), for the batch writer;
+    Whoosh's own ``index`` (its writer, merges) reads the same columns, so both write the same postings."""
+
+    format: Any
+
+    def index_columns(self, value: str) -> FieldColumns:
+        raise NotImplementedError
+
+    def index(self, value: str, **kwargs: Any):
+        """Whoosh's (term, frequency, weight, value) per term."""
+        columns = self.index_columns(value)
+        boost, offset = self.format.field_boost, 0
+        for term, count, length in zip(columns.terms, columns.frequencies.tolist(), columns.value_lengths.tolist(),
+                                       strict=True):
+            yield term, count, count * boost, columns.values[offset:offset + length]
+            offset += length
+
+
+class IndexedText(ColumnIndexed, TEXT):
+    """A text field whose postings come from ``text_words``: a body is read once for all its fields.
+
+    With ``chars`` its postings also hold character offsets, for highlights and snippets;
+    without, positions only (phrase checks).
+    """
+
+    def __init__(self, analyzer: WordAnalyzer, chars: bool = True, **options: Any) -> None:
+        super().__init__(analyzer=analyzer, chars=chars, **options)
+        self.format = (FastCharacters if chars else FastPositions)(field_boost=self.format.field_boost)
+
+    def index_columns(self, value: str) -> FieldColumns:
+        return text_words(value).columns(self.analyzer.kind, self.format.supports("characters"))
+
+
+class FingerprintField(ColumnIndexed, ID):
+    """A body's quotation fingerprints (``quote_fingerprints``), each a term without positions."""
+
+    def __init__(self) -> None:
+        super().__init__(analyzer=FINGERPRINTS)
+
+    def index_columns(self, value: str) -> FieldColumns:
+        terms = sorted(term.encode("ascii") for term in quote_fingerprints(value))
+        return FieldColumns(terms, np.ones(len(terms), dtype=np.int64), np.zeros(len(terms), dtype=np.int64), b"")
 
 
 class GivenDate(NamedTuple):
@@ -464,6 +522,182 @@ def calendar_cover(first: date, last: date) -> list[tuple[str, str]]:
     return pieces
 
 
+# --- indexing: each text read once for all of its fields ------------------------------------------------------
+
+_WORD_PIECES = re.compile(f"({_WORD.pattern})")  # split() keeps the words: separator, word, separator, ...
+_VOCABULARY_LIMIT = 300_000  # word forms remembered between documents (about 30 MB)
+
+
+class _Vocabulary:
+    """Every word form met so far, numbered, with its exact term, stem and stop-word flag by number.
+
+    A text's words become numbers once; each field then groups numbers with numpy
+    instead of building a dict of lists per field. The numbering only has to hold
+    while one document is written, so the vocabulary starts afresh when it grows too big.
+    """
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {}
+        self.exact_numbers: dict[str, int] = {}
+        self.exact_terms: list[bytes] = []
+        self.stem_numbers: dict[str, int] = {}
+        self.stem_terms: list[bytes] = []
+        self.pair_terms: dict[int, bytes] = {}
+        self.exact_of = np.zeros(1024, dtype=np.int64)
+        self.stem_of = np.zeros(1024, dtype=np.int64)  # -1: a stop word or a single letter, not indexed stemmed
+        self.stop_of = np.zeros(1024, dtype=np.bool_)
+
+    def numbered(self, words: list[str]) -> np.ndarray:
+        found = list(map(self.numbers.get, words))
+        if None in found:
+            found = [self._add(word) if number is None else number for word, number in zip(words, found, strict=True)]
+        return np.array(found, dtype=np.int64)
+
+    def _add(self, word: str) -> int:
+        number = self.numbers.get(word)  # met earlier in this same text
+        if number is not None:
+            return number
+        number = self.numbers[word] = len(self.numbers)
+        if number == len(self.exact_of):
+            size = 2 * number
+            self.exact_of, self.stem_of = np.resize(self.exact_of, size), np.resize(self.stem_of, size)
+            self.stop_of = np.resize(self.stop_of, size)
+        exact = fold(word)
+        self.exact_of[number] = self._term_number(exact, self.exact_numbers, self.exact_terms)
+        stem = STEMMED.term_of_folded(exact)
+        self.stem_of[number] = -1 if stem is None else self._term_number(stem, self.stem_numbers, self.stem_terms)
+        self.stop_of[number] = exact in STOP_WORDS
+        return number
+
+    @staticmethod
+    def _term_number(term: str, numbers: dict[str, int], terms: list[bytes]) -> int:
+        number = numbers.get(term)
+        if number is None:
+            number = numbers[term] = len(terms)
+            terms.append(term.encode("utf-8"))
+        return number
+
+    def pair_term(self, key: int) -> bytes:
+        term = self.pair_terms.get(key)
+        if term is None:
+            term = self.pair_terms[key] = self.exact_terms[key >> 32] + b" " + self.exact_terms[key & 0xFFFFFFFF]
+        return term
+
+
+class FieldColumns(NamedTuple):
+    """One field's postings of one document, column by column: what the batch writer stores."""
+
+    terms: list[bytes]
+    frequencies: np.ndarray  # occurrences per term
+    value_lengths: np.ndarray  # bytes of each term's encoded value
+    values: bytes  # the encoded values, one after another
+
+
+class TextWords:
+    """A text's words as numbers, with their positions and character spans: each field's postings from them.
+
+    A posting's value is its occurrence count (``pack_uint``), then the positions and, for
+    fields with character offsets, the start and end offsets, each as unsigned ints
+    (``FastPositions``, ``FastCharacters``).
+    """
+
+    def __init__(self, text: str, vocabulary: _Vocabulary) -> None:
+        pieces = _WORD_PIECES.split(text)
+        words = pieces[1::2]
+        count = len(words)
+        bounds = np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)))
+        self.vocabulary = vocabulary
+        self.ends = bounds[1::2]
+        self.starts = bounds[0::2][:count]
+        numbers = vocabulary.numbered(words)
+        self.exact = vocabulary.exact_of[numbers]
+        self.stems = vocabulary.stem_of[numbers]
+        self.stops = vocabulary.stop_of[numbers]
+        # Words past a VALUE_BREAK (a title's heading) sit VALUE_GAP positions further on.
+        if VALUE_BREAK in text:
+            self.breaks = np.fromiter((VALUE_BREAK in separator for separator in pieces[0:-1:2]), dtype=np.bool_,
+                                      count=count)
+            self.gaps = np.cumsum(self.breaks) * VALUE_GAP
+        else:
+            self.breaks, self.gaps = None, 0
+        self.positions = np.arange(count, dtype=np.int64) + self.gaps
+
+    def exact_words(self) -> list[bytes]:
+        """The words lowercased and accent-folded, in order, as UTF-8."""
+        terms = self.vocabulary.exact_terms
+        return [terms[number] for number in self.exact.tolist()]
+
+    def columns(self, kind: str, chars: bool) -> FieldColumns:
+        """The postings of the stemmed (``"stemmed"``), as-written (``"exact"``) or common-pair (``"pairs"``) field."""
+        if kind == "exact":
+            terms, table = self.exact, self.vocabulary.exact_terms.__getitem__
+            positions, starts, ends = self.positions, self.starts, self.ends
+        elif kind == "stemmed":
+            kept = self.stems >= 0
+            terms, table = self.stems[kept], self.vocabulary.stem_terms.__getitem__
+            positions = (np.cumsum(kept) - 1 + self.gaps)[kept]
+            starts, ends = self.starts[kept], self.ends[kept]
+        else:  # a pair of neighbours of which one is a stop word, at the first one's position, never across a break
+            paired = self.stops[:-1] | self.stops[1:]
+            if self.breaks is not None:
+                paired &= ~self.breaks[1:]
+            first = np.flatnonzero(paired)
+            terms, table = (self.exact[first] << 32) | self.exact[first + 1], self.vocabulary.pair_term
+            positions, starts, ends = self.positions[first], self.starts[first], self.ends[first + 1]
+        return _grouped(terms, table, positions, starts, ends, chars)
+
+
+def _grouped(terms: np.ndarray, table: Callable[[int], bytes], positions: np.ndarray, starts: np.ndarray,
+             ends: np.ndarray, chars: bool) -> FieldColumns:
+    """Occurrences grouped by term, each term's value packed: the count, then positions (starts, ends)."""
+    if not len(terms):
+        return FieldColumns([], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), b"")
+    order = np.argsort(terms, kind="stable")
+    terms = terms[order]
+    firsts = np.flatnonzero(np.concatenate(([True], terms[1:] != terms[:-1])))
+    counts = np.diff(np.append(firsts, len(terms)))
+    lists = 3 if chars else 1
+    value_starts = firsts * lists + np.arange(len(firsts))  # in 4-byte units: each term's count, then its lists
+    values = np.empty(len(terms) * lists + len(firsts), dtype=np.uint32)
+    values[value_starts] = counts.astype(">u4").view(np.uint32)  # pack_uint is big-endian
+    term_of = np.repeat(np.arange(len(firsts)), counts)
+    slots = value_starts[term_of] + 1 + np.arange(len(terms)) - firsts[term_of]
+    values[slots] = positions[order]
+    if chars:
+        widths = counts[term_of]
+        values[slots + widths] = starts[order]
+        values[slots + 2 * widths] = ends[order]
+    return FieldColumns(list(map(table, terms[firsts].tolist())), counts, 4 * (1 + lists * counts), values.tobytes())
+
+
+class _TextCache:
+    """The last few texts' words, so a body is read once for its stemmed, exact, pair and quotation fields."""
+
+    def __init__(self) -> None:
+        self.vocabulary = _Vocabulary()
+        self.texts: dict[int, tuple[str, TextWords]] = {}
+
+    def words(self, text: str) -> TextWords:
+        cached = self.texts.get(id(text))
+        if cached is not None and cached[0] is text:
+            return cached[1]
+        if len(self.vocabulary.numbers) > _VOCABULARY_LIMIT:
+            self.vocabulary, self.texts = _Vocabulary(), {}
+        if len(self.texts) >= 2:
+            self.texts.clear()
+        words = TextWords(text, self.vocabulary)
+        self.texts[id(text)] = (text, words)
+        return words
+
+
+_TEXTS = _TextCache()
+
+
+def text_words(text: str) -> TextWords:
+    """A text's words for indexing; the same string object asked again is not read again."""
+    return _TEXTS.words(text)
+
+
 STEMMED = WordAnalyzer(stem=True)
 EXACT = WordAnalyzer(stem=False)
 PAIRS = CommonPairAnalyzer()
@@ -486,16 +720,16 @@ def build_schema() -> Schema:
         parent_id=ID(stored=True, sortable=True),
         source=ID(stored=True),
         position=STORED,
-        title=_text_field(STEMMED, stored=True, field_boost=2.0),
-        title_exact=_text_field(EXACT),
-        heading=_text_field(STEMMED, stored=True),
+        title=IndexedText(STEMMED, stored=True, field_boost=2.0),
+        title_exact=IndexedText(EXACT),
+        heading=IndexedText(STEMMED, stored=True),
         title_generated=STORED,
         date_precision=STORED,
         fingerprint=KEYWORD(scorable=False),
-        body=_text_field(STEMMED, stored=True),
-        body_exact=_text_field(EXACT, spelling=True),
-        body_pairs=_text_field(PAIRS),
-        quotes=ID(analyzer=FINGERPRINTS),
+        body=IndexedText(STEMMED, stored=True),
+        body_exact=IndexedText(EXACT, spelling=True),
+        body_pairs=IndexedText(PAIRS, chars=False),  # read by phrase checks only: positions, no offsets
+        quotes=FingerprintField(),
         author=TEXT(analyzer=AUTHOR, stored=True),
         author_name=ID(sortable=True),
         date=CalendarDate(stored=True, sortable=True),
@@ -507,6 +741,7 @@ def build_schema() -> Schema:
 
 
 def document_fields(document: Document) -> dict[str, Any]:
+    title = searchable_title(document)  # one string for both title fields, so it is read once (``text_words``)
     fields: dict[str, Any] = {
         "id": document.id,
         "kind": document.kind,
@@ -514,9 +749,9 @@ def document_fields(document: Document) -> dict[str, Any]:
         "source": document.source,
         "position": document.position,
         # A comment's own heading (a debate point's headline) is searched as part of its title.
-        "title": searchable_title(document),
+        "title": title,
         "_stored_title": document.title,
-        EXACT_FIELD["title"]: searchable_title(document),
+        EXACT_FIELD["title"]: title,
         "body": document.body,
         EXACT_FIELD["body"]: document.body,
         PAIR_FIELD[EXACT_FIELD["body"]]: document.body,

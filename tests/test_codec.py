@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import random
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from whoosh import index as whoosh_index
@@ -77,6 +79,7 @@ def build(archive: Path) -> Callable[..., Path]:
         if key not in built:
             index_dir = archive.parent / f"index-{len(built)}"
             with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(codec, "SUBWRITERS_FROM_CHARS", 0)  # even this small archive goes to sub-writers
                 if old:
                     patch.setattr(indexer, "batch_writer", whoosh_writer)
                 report = index_paths(index_dir, [archive], **options)
@@ -187,6 +190,18 @@ def test_a_writer_over_its_memory_limit_writes_several_segments_in_one_commit(ar
     assert term_documents(written["batch"]) == term_documents(written["whoosh"])
 
 
+def test_a_small_commit_with_several_processes_is_written_in_this_one(archive: Path, tmp_path: Path) -> None:
+    """Starting sub-writers for a one-file reindex cost more than writing it: they start only for enough text."""
+    documents = [document for path in sorted(archive.iterdir()) for document in read_file(path).documents]
+    for procs in (2, 1):
+        writer = batch_writer(open_index(tmp_path / str(procs), create=True), procs=procs, compound=False)
+        for document in documents:
+            writer.add_document(**document_fields(document))
+        writer.commit()
+        assert getattr(writer, "tasks", []) == []
+    assert term_documents(tmp_path / "2") == term_documents(tmp_path / "1")
+
+
 def test_a_cancelled_writer_leaves_the_index_as_it_was(build: Callable[..., Path], tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     shutil.copytree(build(), index_dir)
@@ -205,3 +220,23 @@ def test_fields_it_cannot_write_are_refused(tmp_path: Path) -> None:
     index = whoosh_index.create_in(str(tmp_path), Schema(body=TEXT(vector=True)))
     with pytest.raises(ValueError, match="'body'"):
         codec.BatchSegmentWriter(index)
+
+
+def test_term_index_hash_tables_find_every_key_as_whooshs_reader_probes() -> None:
+    """Keys whose home slots crowd the end of a table wrap round to its start, as linear probing does."""
+    chance = random.Random(3)
+    for keys in (1, 2, 5, 64, 300):
+        for crowded in (False, True):
+            slots = 2 * keys
+            hashes = [((slots - 1 - chance.randrange(2) if crowded else chance.randrange(slots)) << 8)
+                      + chance.randrange(256) for _ in range(keys)]
+            hashes = [hashval + slots * chance.randrange(1000) * 256 for hashval in hashes]
+            positions = list(range(100, 100 + keys))
+            table = codec._hash_table(np.array(hashes, dtype=np.uint32), np.array(positions, dtype=np.int64))
+            assert len(table) == slots
+            for hashval, position in zip(hashes, positions, strict=True):
+                slot, probes = (hashval >> 8) % slots, 0
+                while (int(table["hash"][slot]), int(table["position"][slot])) != (hashval, position):
+                    assert table["position"][slot], "an empty slot before the key: the reader would stop there"
+                    slot, probes = (slot + 1) % slots, probes + 1
+                    assert probes < slots

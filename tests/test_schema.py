@@ -3,8 +3,25 @@
 import pickle
 import random
 from datetime import date, timedelta
+from pathlib import Path
 
-from search.schema import AUTHOR, EXACT, PAIRS, STEMMED, build_schema, calendar_cover, common_pairs
+from search.schema import (
+    AUTHOR,
+    EXACT,
+    PAIRS,
+    QUOTE_SHINGLE,
+    QUOTE_WINDOW,
+    STEMMED,
+    VALUE_BREAK,
+    FastCharacters,
+    FastPositions,
+    build_schema,
+    calendar_cover,
+    common_pairs,
+    fold,
+    quote_fingerprints,
+    shingle_hash,
+)
 
 
 def texts(analyzer, value, **kwargs):
@@ -68,3 +85,46 @@ def test_common_word_pairs():
         "the river": [0], "river of": [1], "of blood": [2]}
     assert common_pairs(["the", "right", "to", "vote"]) == ["the right", "right to", "to vote"]
     assert common_pairs(["river", "blood"]) == []
+
+
+FEDERALIST_10 = Path(__file__).parent / "fixtures" / "corpora" / "federalist-antifederalist" / "federalist-10.md"
+
+
+def _reference_postings(analyzer, text, with_chars=True):
+    """A field's postings as the token-by-token analyzer makes them, packed as FastCharacters/FastPositions do."""
+    format_ = FastCharacters() if with_chars else FastPositions()
+    return {term.encode(): (len(found), format_.encode(found if with_chars else [place[0] for place in found]))
+            for term, found in analyzer.occurrences(text).items()}
+
+
+def test_one_reading_gives_each_text_fields_postings():
+    """Body, exact words and common pairs come from one pass over the text, the same as three passes."""
+    schema = build_schema()
+    texts = [FEDERALIST_10.read_text(encoding="utf-8"), "Günter’s É.U. ß of the", "", "...", "a",
+             f"The title{VALUE_BREAK}of the heading{VALUE_BREAK}{VALUE_BREAK} x"]
+    for text in texts:
+        for name, analyzer in (("body", STEMMED), ("body_exact", EXACT), ("body_pairs", PAIRS), ("title", STEMMED)):
+            field = schema[name]
+            indexed = {term: (count, value) for term, count, _, value in field.index(text)}
+            if name == "body_pairs" and VALUE_BREAK in text:
+                continue  # below
+            reference = _reference_postings(analyzer, text, field.format.supports("characters"))
+            assert indexed == reference, (name, text[:40])
+
+
+def test_common_pairs_sit_at_their_first_words_position_and_never_across_a_break():
+    text = f"The title{VALUE_BREAK}of the heading"
+    schema = build_schema()
+    exact = {term: FastCharacters().decode_positions(value) for term, _, _, value in schema["body_exact"].index(text)}
+    pairs = {term: FastPositions().decode_positions(value) for term, _, _, value in schema["body_pairs"].index(text)}
+    assert pairs == {b"the title": exact[b"the"][:1], b"of the": exact[b"of"], b"the heading": exact[b"the"][1:]}
+
+
+def test_quotation_fingerprints_are_the_winnowed_shingle_hashes():
+    text = "The Federalist Number Ten the same subject continued from Günter"
+    words = [fold(word) for word in text.split()]
+    shingles = [shingle_hash(words[start:start + QUOTE_SHINGLE]) for start in range(len(words) - QUOTE_SHINGLE + 1)]
+    windows = [shingles[start:start + QUOTE_WINDOW] for start in range(len(shingles) - QUOTE_WINDOW + 1)]
+    assert quote_fingerprints(text) == {
+        min(window, key=lambda value: int(value, 16)) for window in windows}
+    assert quote_fingerprints("too short") == set()
