@@ -75,6 +75,11 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "terms 50": {"MAX_TERMS": 50},
     "terms: all": {"MAX_TERMS": 10_000},
     "unstemmed": {"STEMMING": False},
+    "b 0.9 + k1 2.0": {"BM25_B": 0.9, "BM25_K1": 2.0},
+    "b 0.9 + terms 50": {"BM25_B": 0.9, "MAX_TERMS": 50},
+    "b 0.9 + k1 2.0 + terms 50": {"BM25_B": 0.9, "BM25_K1": 2.0, "MAX_TERMS": 50},
+    "b 0.9 + k1 1.6 + terms 35": {"BM25_B": 0.9, "BM25_K1": 1.6, "MAX_TERMS": 35},
+    "BM25 b 1.0": {"BM25_B": 1.0},
     "title weight 0": {"TITLE_WEIGHT": 0.0},
     "title weight 1": {"TITLE_WEIGHT": 1.0},
     "BM25 b 0.5": {"BM25_B": 0.5},
@@ -257,25 +262,26 @@ def thread_set(name: str, index_dir: Path, limit: int, words: tuple[int, int], t
     return EvalSet(name, index_dir, documents, queries)
 
 
-def build_set(name: str, work: Path, limit: int) -> EvalSet:
+def build_set(name: str, work: Path, limit: int, seed: int = 42) -> EvalSet:
+    """A set's queries, drawn with ``seed`` (another seed, in another --work folder: another sample to tune on)."""
     print(f"set {name}", file=sys.stderr)
     if name == "counter":
-        debates = build_set("idebate", work, limit)
+        debates = build_set("idebate", work, limit, seed)
         queries = [Query(query.text, {doc_id: 1 for doc_id, grade in query.relevant.items() if grade == 2},
                          query.exclude) for query in debates.queries if 2 in query.relevant.values()]
         return EvalSet(name, debates.index_dir, debates.documents, queries)
     if name == "idebate":
         if (work / name / "indexed").exists():
-            return thread_set(name, work / name / "index", limit, (20, 10_000), top_level_only=True)
+            return thread_set(name, work / name / "index", limit, (20, 10_000), top_level_only=True, seed=seed)
         records = list(_converted("idebate-debatabase"))
-        return thread_set(name, _index(name, records, work), limit, (20, 10_000), top_level_only=True)
+        return thread_set(name, _index(name, records, work), limit, (20, 10_000), top_level_only=True, seed=seed)
     if name == "iac":
-        return thread_set(name, iac_index(10_000, work), limit, (150, 300), top_level_only=False)
+        return thread_set(name, iac_index(10_000, work), limit, (150, 300), top_level_only=False, seed=seed)
     if name == "federalist":
-        return heldout_set(name, lambda: _md_records(CORPORA / "federalist-antifederalist"), work, limit)
+        return heldout_set(name, lambda: _md_records(CORPORA / "federalist-antifederalist"), work, limit, seed)
     if name == "marxists":
-        return heldout_set(name, lambda: _md_records(CORPORA / "marxists-mia-sample"), work, limit)
-    return heldout_set(name, lambda: _speech_records(name), work, limit)
+        return heldout_set(name, lambda: _md_records(CORPORA / "marxists-mia-sample"), work, limit, seed)
+    return heldout_set(name, lambda: _speech_records(name), work, limit, seed)
 
 
 def _converted(corpus: str) -> Iterator[dict[str, Any]]:
@@ -467,6 +473,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--queries", type=int, default=200, help="Queries per set (at most).")
+    parser.add_argument("--seed", type=int, default=42, help="Draws the queries (use a fresh --work folder).")
     parser.add_argument("--variants", default="all", help="'all', 'default', or names separated by commas.")
     parser.add_argument("--references", choices=("fts5", "none"), default="fts5",
                         help="'none' leaves out the FTS5 rows (to run variants in several processes).")
@@ -477,7 +484,7 @@ def main() -> None:
     args = parser.parse_args()
     WORK_DIR = args.work
     names = VARIANTS if args.variants == "all" else {name: VARIANTS[name] for name in args.variants.split(",")}
-    sets = [build_set(name, args.work, args.queries) for name in args.sets.split(",") if name]
+    sets = [build_set(name, args.work, args.queries, args.seed) for name in args.sets.split(",") if name]
     lines = [f"# Passage search: relevance and speed ({time.strftime('%Y-%m-%d')})", "",
              f"Machine: {platform.machine()}, Python {platform.python_version()}, load average at start "
              f"{' '.join(f'{value:.1f}' for value in os.getloadavg())} (2 cores, shared with other jobs). "
