@@ -36,10 +36,12 @@ from search.documents import Document, fingerprints, slugify
 
 _TRACKING = re.compile(r"^(utm_|fbclid$|gclid$|mc_|ref$|replytocom$)")
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
+_INDEX_PAGE = re.compile(r"/index\.(?:html?|php)$", re.IGNORECASE)  # /post/index.html is the page /post/
 
 
 def normalise_link(url: str) -> str:
-    """The part of a link that names a page: no scheme, ``www.``, fragment, tracking query or trailing slash.
+    """The part of a link that names a page: no scheme, ``www.``, fragment, tracking query, ``index.html`` or
+    trailing slash.
 
     ``https://www.Example.com/2011/10/serge/?utm_source=x#comments`` and
     ``http://example.com/2011/10/serge`` are the same page.
@@ -47,7 +49,7 @@ def normalise_link(url: str) -> str:
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower().removeprefix("www.")
     port = parts.port if parts.port and str(parts.port) != _DEFAULT_PORTS.get(parts.scheme.lower()) else None
-    path = unquote(parts.path).rstrip("/")
+    path = _INDEX_PAGE.sub("", unquote(parts.path)).rstrip("/")
     query = urlencode(sorted((key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
                              if not _TRACKING.match(key.lower())))
     return f"{host}{':' + str(port) if port else ''}{path}{'?' + query if query else ''}"
@@ -62,10 +64,12 @@ def link_article_id(url: str) -> str:
 
 
 def is_stand_in(document: Document | dict[str, Any]) -> bool:
-    """A thread's stand-in article: an article with no text of its own (see the module docstring)."""
+    """A thread's stand-in article: an article with neither text nor author of its own (see the module
+    docstring). A post whose text is all images or embeds has an author: it is an article, not a stand-in."""
     if isinstance(document, Document):
-        return document.kind == "article" and not document.body.strip()
-    return document.get("kind") == "article" and not (document.get("body") or "").strip()
+        return document.kind == "article" and not document.body.strip() and not document.author.strip()
+    return (document.get("kind") == "article" and not (document.get("body") or "").strip()
+            and not (document.get("author") or "").strip())
 
 
 def is_comment_export(path: Path) -> bool:

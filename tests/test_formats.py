@@ -14,6 +14,7 @@ from search import results
 from search.cli import main
 from search.indexer import index_paths
 from search.inspect import check
+from search.joining import normalise_link
 from search.readers import ReadError, read_file, reader_for, xml_format
 from search.store import open_index
 
@@ -90,6 +91,20 @@ def test_a_comment_in_both_the_export_and_the_comment_feed_is_indexed_once_in_ei
                       if fields[0] == "article" and fields[1] == "Template: Comments")
     by_rosa = [doc_id for doc_id, fields in export_first.items() if fields[2] == "Rosa Reader"]
     assert f"{article_id}.wp-899" in export_first and f"{article_id}.wp-1201" in by_rosa
+
+
+def test_a_post_of_images_only_is_an_article_not_a_stand_in_whichever_comes_first(tmp_path, site):
+    text = (site / "wordpress.xml").read_text(encoding="utf-8")
+    start = text.index("<title>Template: Comments</title>")
+    body, end = text.index("<content:encoded>", start), text.index("</content:encoded>", start)
+    (site / "wordpress.xml").write_text(text[:body] + '<content:encoded><![CDATA[[gallery ids="1,2,3"]]]>'
+                                        + text[end:], encoding="utf-8")  # its text is all shortcode: empty
+    posts_first = index_in_order(tmp_path / "a", site / "wordpress.xml", site / "comments.xml")
+    comments_first = index_in_order(tmp_path / "b", site / "comments.xml", site / "wordpress.xml")
+    assert posts_first == comments_first
+    (article,) = [fields for fields in comments_first.values() if fields[0] == "article" and fields[2]
+                  and fields[1].startswith("Template: Comments")]
+    assert (article[1], article[2]) == ("Template: Comments", "Theme Buster")
 
 
 def test_indexing_either_export_again_changes_nothing(tmp_path, site):
@@ -302,3 +317,9 @@ def test_a_declared_encoding_that_is_wrong_does_not_garble_utf8(tmp_path):
     mislabelled.write_bytes(RSS.read_bytes().replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"').replace(
         b"The Federalist No. 10", "Federalist – No. 10".encode()))
     assert "Federalist – No. 10" in {document.title for document in read_file(mislabelled).documents}
+
+
+def test_a_static_sites_index_html_is_the_same_page_as_its_folder():
+    assert normalise_link("http://localhost:4000/blog/2013/02/12/redacted/index.html") == normalise_link(
+        "https://localhost:4000/blog/2013/02/12/redacted/")
+    assert normalise_link("https://example.org/index.php?p=3") == normalise_link("https://example.org/?p=3")

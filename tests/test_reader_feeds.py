@@ -246,3 +246,14 @@ def test_an_atom_entry_is_dated_when_published_not_when_last_updated(tmp_path):
 <summary>Held.</summary></entry></feed>""", encoding="utf-8")
     (article,) = read_file(feed).documents
     assert article.date.isoformat() == "2011-10-21T09:30:00-04:00"
+
+
+def test_a_wordpress_feeds_unrendered_page_builder_shortcodes_are_dropped(tmp_path):
+    text = (FIXTURES / "dieworkwear.rss").read_text(encoding="utf-8")
+    feed = tmp_path / "feed.rss"  # the page builder's plugin switched off: its shortcodes reach the feed
+    feed.write_text(text.replace("<![CDATA[<p>It’s often said", '<![CDATA[[vc_row type="in_container"]'
+                                 "[vc_column_text]<p>It’s often said", 1).replace(
+        "unfolding of [...]</p>", "unfolding of [...]</p>[/vc_column_text][/vc_row]", 1), encoding="utf-8")
+    cowboys = next(document for document in read_file(feed).documents if document.title == "American Space Cowboys")
+    assert cowboys.body.startswith("It’s often said that America") and "vc_" not in cowboys.body
+    assert "unfolding of [...]" in cowboys.body  # an essay's own brackets stay

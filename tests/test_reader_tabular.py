@@ -129,3 +129,19 @@ def test_a_column_whose_last_word_names_a_part_plays_it(tmp_path):
     assert (document.title, document.author, document.body) == ("On Debt", "Bob Roy", "Debt is old.")
     assert (document.date.isoformat(), document.date_precision) == ("2012-03-15T00:00:00", "day")
     assert any(problem.reason == "columns not read: comment_count" for problem in result.problems)
+
+
+def test_a_reports_title_lines_before_the_header_are_skipped_and_said_to_be(tmp_path):
+    report = write(tmp_path, "report.csv", "Posts export\r\nGenerated 2012-03-16\r\n\r\n"
+                                           "Title,Author,Date,Content\r\nOn Debt,Bob Roy,15/03/2012,Debt is old.\r\n")
+    result = read_file(report)
+    (document,) = result.documents
+    assert (document.title, document.author, document.body) == ("On Debt", "Bob Roy", "Debt is old.")
+    (skipped,) = [problem for problem in result.problems if "before the header" in problem.reason]
+    assert skipped.line == 1 and "Posts export" in skipped.reason
+
+
+def test_a_table_of_something_else_is_still_refused_by_its_header(tmp_path):
+    other = write(tmp_path, "speakers.csv", "session,speaker,country\n1,Ann,UK\n2,text,FR\n")
+    with pytest.raises(ReadError, match="no body column"):
+        read_file(other)

@@ -30,7 +30,7 @@ from search.documents import DatePrecision, Document
 from search.joining import link_article_id, normalise_link
 from search.readers.base import Problem, RawComment, ReadError, ReadResult, build_thread
 from search.readers.dates import given_precision, parse_date
-from search.readers.markup import html_to_text, refuse_doctype
+from search.readers.markup import html_to_text, refuse_doctype, strip_shortcodes
 from search.readers.records import plain_line
 from search.readers.wordpress import LEFT_OUT, SourceComment, counted, thread_order
 
@@ -103,6 +103,8 @@ def read_feed(path: Path, text: str) -> ReadResult:
         raise ReadError(path, None, "the feed has no items")
     site = _http(parsed.feed.get("link", ""))
     feed_author = _author(parsed.feed)
+    # WordPress feeds can carry page builders' shortcodes left unrendered (their plugin switched off).
+    wordpress = "wordpress" in (parsed.feed.get("generator") or "").lower()
     threads: list[_Thread] = []
     by_id: dict[str, _Thread] = {}
     by_link: dict[str, _Thread] = {}
@@ -113,14 +115,14 @@ def read_feed(path: Path, text: str) -> ReadResult:
         if left:
             left_out[left] += 1
         if kind == "comment":
-            comment = _comment(entry, number, site, kept=left is None)
+            comment = _comment(entry, number, site, wordpress, kept=left is None)
             if left is None and not comment.kept:
                 left_out["empty comment"] += 1
             comments.append(comment)
             continue
         if left:
             continue
-        thread = _article(path, entry, number, site, feed_author, problems)
+        thread = _article(path, entry, number, site, feed_author, wordpress, problems)
         if thread is None:
             continue
         threads.append(thread)
@@ -170,9 +172,9 @@ def _is_comment_item(entry: Any) -> bool:
     return any(_WORDPRESS_COMMENT.search(str(entry.get(key) or "")) for key in ("link", "id"))
 
 
-def _article(path: Path, entry: Any, number: int, site: str, feed_author: str,
+def _article(path: Path, entry: Any, number: int, site: str, feed_author: str, wordpress: bool,
              problems: list[Problem]) -> _Thread | None:
-    body = _body(entry)
+    body = _body(entry, wordpress)
     title = _title(entry)
     if not title and not body:
         problems.append(Problem(path, None, f"item {number} has neither title nor text; skipped", "empty record"))
@@ -186,7 +188,7 @@ def _article(path: Path, entry: Any, number: int, site: str, feed_author: str,
                    link_article_id(url) if url else "")
 
 
-def _comment(entry: Any, number: int, site: str, kept: bool) -> _Comment:
+def _comment(entry: Any, number: int, site: str, wordpress: bool, kept: bool) -> _Comment:
     reply = entry.get("thr_in-reply-to") or {}
     link = _link(entry, site)
     own_id = _own_id(link) or _comment_key(entry.get("id") or link)
@@ -196,7 +198,7 @@ def _comment(entry: Any, number: int, site: str, kept: bool) -> _Comment:
         reply.get("ref", ""), (entry.get("blogger_parent") or "").strip()) if ref]
     page = _page(reply.get("href") or link)
     date, precision = _date(entry)
-    body = _body(entry)
+    body = _body(entry, wordpress)
     return _Comment(number, own_id, answers, page,
                     RawComment(_author(entry), date, body, own_id=own_id, date_precision=precision),
                     kept=kept and bool(body))
@@ -303,9 +305,11 @@ def _reason(error: Any) -> str:
     return str(message) or type(error).__name__
 
 
-def _body(entry: Any) -> str:
-    """The item's text as paragraphs, without the footer paragraphs feed plugins add to every item."""
-    paragraphs = html_to_text(_content(entry)).split("\n\n")
+def _body(entry: Any, wordpress: bool) -> str:
+    """The item's text as paragraphs, without the footer paragraphs feed plugins add to every item (nor, from
+    WordPress, shortcodes)."""
+    content = _content(entry)
+    paragraphs = html_to_text(strip_shortcodes(content) if wordpress else content).split("\n\n")
     while paragraphs and _FEED_FOOTER.fullmatch(paragraphs[-1]):
         paragraphs.pop()
     return "\n\n".join(paragraphs)

@@ -34,6 +34,7 @@ from search.readers.records import (
 
 _ARTICLE = "article"  # the column by which a comment row names its article
 _EXCEL_SEPARATOR = re.compile(r"sep=([,;\t|])[ \t]*\r?\n")  # Excel's first line naming the delimiter
+_PREAMBLE_LINES = 4  # title and date lines a report may put before its header
 _LAST_WORDS = {"title": ("title", "headline"), "body": ("body", "text", "content"), "date": ("date",),
                "author": ("author",)}
 _NUMERIC_DATE = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\b")
@@ -59,26 +60,23 @@ def read_tabular(path: Path, text: str) -> ReadResult:
     try:
         if excel_separator:
             next(reader)  # Excel's "sep=;" line, before the header
-        header = [_column_name(name) for name in next(reader)]
-    except StopIteration as error:
-        raise ReadError(path, 1, "no header row") from error
+        header_line, header = _header(path, reader, problems)
     except csv.Error as error:
-        raise ReadError(path, 1, f"the header row is not readable: {error}") from error
-    header = _qualified_columns(header)
+        raise ReadError(path, reader.line_num or 1, f"the header row is not readable: {error}") from error
     columns = Fields.of([name for name in header if name])
     if not columns.keys["body"]:
         # No column of any role at all: some other table, not a spreadsheet of articles.
         known = any(columns.keys.values())
-        raise ReadError(path, 1, f"the header row has no body column (one of {', '.join(ROLES['body'])}; "
-                                 f"found: {', '.join(name for name in header if name) or 'nothing'})",
+        raise ReadError(path, header_line, f"the header row has no body column (one of {', '.join(ROLES['body'])}; "
+                                           f"found: {', '.join(name for name in header if name) or 'nothing'})",
                         "parse" if known else "unsupported")
     read = {name for names in columns.keys.values() for name in names} | {_ARTICLE}
     unknown = [name for name in header if name and name not in read]
     if unknown:
-        problems.append(Problem(path, 1, f"columns not read: {', '.join(unknown)}", "columns"))
+        problems.append(Problem(path, header_line, f"columns not read: {', '.join(unknown)}", "columns"))
     if not columns.keys["date"]:
-        problems.append(Problem(path, 1, f"no date column (one of {', '.join(ROLES['date'])}); rows indexed "
-                                         "without a date", "date"))
+        problems.append(Problem(path, header_line, f"no date column (one of {', '.join(ROLES['date'])}); rows "
+                                                   "indexed without a date", "date"))
     articles, comments = _rows(path, reader, header, columns, problems)
     if not articles:
         raise ReadError(path, None, "no article rows" + (f" (first problem: {problems[0].reason})" if problems else ""))
@@ -90,6 +88,32 @@ def read_tabular(path: Path, text: str) -> ReadResult:
         documents.extend(thread)
         problems.extend(thread_problems)
     return ReadResult(documents, sorted(problems, key=lambda problem: problem.line or 0))
+
+
+def _header(path: Path, reader, problems: list[Problem]) -> tuple[int, list[str]]:
+    """The header row and its line. Reports exported from tools may open with title or date lines (a cell each)
+    before it: those are skipped, and said to be, when a header with a body column follows them. Without one,
+    the first line is the header (for the caller's message)."""
+    skipped: list[tuple[int, list[str]]] = []
+    while (row := next(reader, None)) is not None:
+        header = _names(row)
+        if Fields.of([name for name in header if name]).keys["body"]:
+            if skipped:
+                shown = " / ".join(" ".join(cell.strip() for cell in cells if cell.strip()) for _, cells in skipped)
+                problems.append(Problem(path, skipped[0][0], f"{len(skipped)} line(s) before the header row skipped"
+                                                             f": {shown.strip(' /')[:80]}", "columns"))
+            return reader.line_num, header
+        if sum(bool(cell.strip()) for cell in row) > 1 or len(skipped) == _PREAMBLE_LINES:
+            break
+        skipped.append((reader.line_num, row))
+    if row is None and not skipped:
+        raise ReadError(path, 1, "no header row")
+    line, first = skipped[0] if skipped else (reader.line_num, row)
+    return line, _names(first)
+
+
+def _names(row: list[str]) -> list[str]:
+    return _qualified_columns([_column_name(name) for name in row])
 
 
 def _delimiter(text: str) -> str:

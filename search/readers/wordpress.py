@@ -53,7 +53,11 @@ _NOT_ARTICLES = {
     "acf-field-group": "custom field setting", "acf-field": "custom field setting", "shop_order": "shop order",
     "shop_coupon": "shop coupon", "product_variation": "product variation", "scheduled-action": "scheduled task",
     "amp_validated_url": "AMP check", "jp_pay_order": "payment", "jp_pay_product": "payment button",
-    "guest-author": "guest author profile",
+    "guest-author": "guest author profile", "product": "shop product", "et_template": "page-builder template",
+    "et_header_layout": "page-builder template", "et_body_layout": "page-builder template",
+    "et_footer_layout": "page-builder template", "et_theme_builder": "page-builder template",
+    "ct_template": "page-builder template", "astra-advanced-hook": "theme element", "kadence_element": "theme element",
+    "gp_elements": "theme element",
 }  # fmt: skip
 _COMMENT_STATES = {"0": "unapproved comment", "spam": "spam comment", "trash": "trashed comment",
                    "post-trashed": "trashed comment"}
@@ -182,7 +186,7 @@ def _comments(path: Path, item: etree._Element, left_out: Counter) -> tuple[list
         fields = texts(element)
         approved = fields.get("comment_approved") or "1"
         kind = fields.get("comment_type", "")
-        left = _COMMENT_STATES.get(approved) or (kind if kind in {"pingback", "trackback"} else None)
+        left = _COMMENT_STATES.get(approved) or (kind if kind in {"pingback", "trackback", "webmention"} else None)
         if left:
             left_out[left] += 1
         body = html_to_text(strip_shortcodes(fields.get("comment_content", "")))
