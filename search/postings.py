@@ -15,6 +15,10 @@ tests/test_postings.py checks every value against Whoosh's own matchers and read
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from typing import Any
+
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.reading import IndexReader, TermInfo, TermNotFound
@@ -67,9 +71,19 @@ class SegmentPostings:
         if info.is_inlined():
             ids, weights, _ = info.inlined_postings()
             return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
-        terms = self.reader._terms
-        matcher = terms._codec.postings_reader(terms._postfile, info, self.reader.schema[fieldname].format)
-        return _block_arrays(matcher)
+        key = (self._segment_key(), fieldname, term)
+        found = POSTING_ARRAYS.get(key)
+        if found is None:
+            terms = self.reader._terms
+            found = _block_arrays(terms._codec.postings_reader(terms._postfile, info,
+                                                               self.reader.schema[fieldname].format))
+            POSTING_ARRAYS.put(key, found)
+        return found
+
+    def _segment_key(self) -> tuple[str, str]:
+        """The segment's name in its folder: the same however many searchers and threads read it."""
+        storage = getattr(self.reader, "_storage", None)
+        return str(getattr(storage, "folder", id(storage))), self.reader.segment().segment_id()
 
     def lengths(self, fieldname: str) -> np.ndarray:
         """Each document's length in a field, as BM25 reads it (at least 1), kept while the segment is in use."""
@@ -80,6 +94,48 @@ class SegmentPostings:
         if not self.reader.has_deletions():
             return np.zeros(0, dtype=np.int64)
         return np.fromiter(self.reader.deleted_docs_set, dtype=np.int64)
+
+
+class PostingArrays:
+    """Posting lists read as arrays, the most recently used kept within a memory budget.
+
+    Passages share most of their telling words with other passages (a debate's
+    vocabulary), and reading a long list block by block is most of a passage's time.
+    """
+
+    def __init__(self, budget_bytes: int) -> None:
+        self._arrays: OrderedDict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._budget = budget_bytes
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+        with self._lock:
+            found = self._arrays.get(key)
+            if found is not None:
+                self._arrays.move_to_end(key)
+            return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._arrays.clear()
+            self._size = 0
+
+    def put(self, key: tuple[Any, ...], arrays: tuple[np.ndarray, np.ndarray]) -> None:
+        size = sum(array.nbytes for array in arrays)
+        if size > self._budget // 8:  # a list this long would push out too many others
+            return
+        with self._lock:
+            if key in self._arrays:
+                return
+            self._arrays[key] = arrays
+            self._size += size
+            while self._size > self._budget:
+                _, dropped = self._arrays.popitem(last=False)
+                self._size -= sum(array.nbytes for array in dropped)
+
+
+POSTING_ARRAYS = PostingArrays(64 * 1024 * 1024)
 
 
 def segment_postings(searcher: Searcher) -> list[SegmentPostings]:

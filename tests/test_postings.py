@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from search import indexer
+from search import indexer, postings
 from search.codec import BLOCK_LIMIT
 from search.indexer import index_paths
-from search.postings import segment_postings
+from search.postings import POSTING_ARRAYS, PostingArrays, segment_postings
 from search.store import open_index
 from tests.conftest import many_articles
 from tests.test_codec import whoosh_writer
@@ -102,3 +102,32 @@ def test_a_term_looked_up_again_comes_from_memory(index_dir: Path, monkeypatch: 
 
 def _refuse(*_: object) -> Callable:
     raise AssertionError("looked up in the segment again")
+
+
+def test_posting_arrays_keep_the_most_recently_used_within_their_budget() -> None:
+    cache = PostingArrays(budget_bytes=8 * 160)  # eight lists of ten postings (16 bytes each)
+
+    def arrays(count: int) -> tuple[np.ndarray, np.ndarray]:
+        return np.arange(count, dtype=np.int64), np.ones(count)
+
+    for number in range(8):
+        cache.put((number,), arrays(10))
+    assert cache.get((0,)) is not None  # now the most recently used
+    cache.put((8,), arrays(10))
+    assert cache.get((1,)) is None  # the least recently used made room
+    assert all(cache.get((number,)) is not None for number in (0, 2, 3, 4, 5, 6, 7, 8))
+    cache.put(("long",), arrays(11))  # over an eighth of the budget: never kept
+    assert cache.get(("long",)) is None
+
+
+def test_postings_read_again_come_from_memory_and_are_the_same(index_dir: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    POSTING_ARRAYS.clear()
+    with open_index(index_dir).searcher() as searcher:
+        segment = max(segment_postings(searcher), key=lambda each: each.reader.doc_count_all())
+        info = segment.term_info("body", "strike")
+        first = segment.postings("body", "strike", info)
+        monkeypatch.setattr(postings, "_block_arrays", _refuse)
+        again = segment_postings(searcher)[[each.offset for each in segment_postings(searcher)].index(
+            segment.offset)].postings("body", "strike", info)
+        assert all(np.array_equal(one, other) for one, other in zip(first, again, strict=True))
