@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from hashlib import md5
 from itertools import repeat
 from multiprocessing import Queue, cpu_count
@@ -81,7 +81,7 @@ class BatchPerDocWriter(W3PerDocWriter):
 class BatchFieldWriter(W3FieldWriter):
     """Writes a field's terms from sorted flat arrays: whole blocks, and the term index in one go.
 
-    Terms found in one document (most of them: rare words, common-word pairs, quotation
+    Terms found in few documents (most of them: rare words, common-word pairs, quotation
     fingerprints) are written all at once with numpy; the others block by block.
     """
 
@@ -94,12 +94,11 @@ class BatchFieldWriter(W3FieldWriter):
         postfile = self._postfile
         for chunk in postings.sorted_chunks(length_bytes):
             entry = np.empty(len(chunk.terms), dtype=_TERM_ENTRY)
-            singles = chunk.counts == 1
-            if singles.any():
-                blob, offsets, sizes = chunk.single_blocks(np.flatnonzero(singles))
-                entry[singles] = chunk.single_entries(np.flatnonzero(singles), postfile.tell() + offsets, sizes)
+            short = chunk.counts <= SHORT_POSTINGS
+            if short.any():
+                blob, entry[short] = chunk.short_terms(np.flatnonzero(short), postfile.tell())
                 postfile.write(blob)
-            several = np.flatnonzero(~singles)
+            several = np.flatnonzero(~short)
             if len(several):
                 infos = []
                 for number in several.tolist():
@@ -203,11 +202,14 @@ def _records(head: np.ndarray, middle: np.ndarray, middle_lengths: np.ndarray, t
 class FieldPostings:
     """One field's postings of one segment, in arrival order: flat arrays, one slot per posting."""
 
-    __slots__ = ("term_numbers", "terms", "docs", "weights", "value_lengths", "values", "fixed_size")
+    __slots__ = ("keys", "runs", "terms", "docs", "weights", "value_lengths", "values", "fixed_size")
 
     def __init__(self, fixed_size: int | None) -> None:
         self.terms: dict[bytes, int] = {}
-        self.term_numbers = array("I")
+        # Each posting's term: its number in ``terms``, or, in a run of postings from ``add_columns``,
+        # a key that run's function turns into the term (once per distinct key, when the field is written).
+        self.keys = array("q")
+        self.runs: list[tuple[int, Callable[[np.ndarray], list[bytes]] | None]] = []
         self.docs = array("I")
         self.weights = array("f")
         self.value_lengths = array("I")
@@ -216,7 +218,8 @@ class FieldPostings:
 
     def add(self, term: bytes, docnum: int, weight: float, value: bytes | None) -> None:
         """One posting of a merged segment; new documents come through ``add_document``."""
-        self.term_numbers.append(self.terms.setdefault(term, len(self.terms)))
+        self._run(None)
+        self.keys.append(self.terms.setdefault(term, len(self.terms)))
         self.docs.append(docnum)
         self.weights.append(weight)
         value = b"" if self.fixed_size == 0 else value or b""
@@ -235,7 +238,8 @@ class FieldPostings:
         terms, frequencies, weights, values = zip(*postings, strict=True)
         known = self.terms
         setdefault = known.setdefault
-        self.term_numbers.extend([setdefault(term, len(known)) for term in terms])
+        self._run(None)
+        self.keys.extend([setdefault(term, len(known)) for term in terms])
         self.docs.extend(repeat(docnum, len(terms)))
         self.weights.extend(weights if boost == 1.0 else [weight * boost for weight in weights])
         if self.fixed_size == 0:
@@ -248,13 +252,12 @@ class FieldPostings:
     def add_columns(self, docnum: int, columns: FieldColumns, format_boost: float, boost: float) -> int:
         """A document's postings in this field as ``ColumnIndexed.index_columns`` gives them; returns the field's
         length. Weights are computed as Whoosh's path computes them (frequency x format boost, x field boost)."""
-        terms = columns.terms
-        if not terms:
+        count = len(columns.keys)
+        if not count:
             return 0
-        known = self.terms
-        setdefault = known.setdefault
-        self.term_numbers.extend([setdefault(term, len(known)) for term in terms])
-        self.docs.extend(repeat(docnum, len(terms)))
+        self._run(columns.terms_of)
+        self.keys.frombytes(columns.keys.astype(np.int64).tobytes())
+        self.docs.extend(repeat(docnum, count))
         weights = columns.frequencies * format_boost
         if boost != 1.0:
             weights = weights * boost
@@ -263,10 +266,29 @@ class FieldPostings:
         self.values += columns.values
         return int(columns.frequencies.sum())
 
+    def _run(self, terms_of: Callable[[np.ndarray], list[bytes]] | None) -> None:
+        if not self.runs or self.runs[-1][1] is not terms_of:
+            self.runs.append((len(self.keys), terms_of))
+
+    def _term_numbers(self) -> np.ndarray:
+        """Each posting's term number in ``terms``, the runs' keys turned into terms."""
+        keys = np.frombuffer(self.keys, dtype=np.int64)
+        numbers = keys.copy()
+        known = self.terms
+        setdefault = known.setdefault
+        bounds = [start for start, _ in self.runs] + [len(keys)]
+        for (start, terms_of), end in zip(self.runs, bounds[1:], strict=True):
+            if terms_of is not None:
+                unique, inverse = np.unique(keys[start:end], return_inverse=True)
+                mapped = np.fromiter((setdefault(term, len(known)) for term in terms_of(unique)), dtype=np.int64,
+                                     count=len(unique))
+                numbers[start:end] = mapped[inverse]
+        return numbers
+
     def nbytes(self) -> int:
         """Roughly the memory these postings take at their peak: the arrays, then the sorted copies made
         when they are written (about 40 bytes a posting and a second copy of the values), and the terms."""
-        return 56 * len(self.docs) + 2 * len(self.values) + 120 * len(self.terms)
+        return 60 * len(self.docs) + 2 * len(self.values) + 120 * len(self.terms)
 
     def sorted_chunks(self, length_bytes: bytearray) -> Iterator[_SortedChunk]:
         """The terms in byte order with their postings, CHUNK_POSTINGS postings (or one term) at a time.
@@ -274,11 +296,13 @@ class FieldPostings:
         Sorting is done on the whole field at once (numpy); the postings become Python
         lists only a chunk at a time, which is what bounds the commit's memory.
         """
+        numbers = self._term_numbers()
         terms = sorted(self.terms)
         rank = np.empty(len(terms), dtype=np.uint32)
         rank[np.fromiter((self.terms[term] for term in terms), dtype=np.uint32, count=len(terms))] = np.arange(
             len(terms), dtype=np.uint32)
-        ranks = rank[np.frombuffer(self.term_numbers, dtype=np.uint32)]
+        ranks = rank[numbers]
+        del numbers
         order = np.argsort(ranks, kind="stable")
         bounds = np.concatenate((np.zeros(1, dtype=np.int64), np.cumsum(np.bincount(ranks, minlength=len(terms)))))
         del rank, ranks
@@ -306,19 +330,16 @@ class FieldPostings:
 _TERM_ENTRY_INFO = np.dtype([("inlined", "u1"), ("weight", ">f4"), ("frequency", ">u4"), ("min_length", "u1"),
                              ("max_length", "u1"), ("max_weight", ">f4"), ("min_id", ">u4"), ("max_id", ">u4")])
 _TERM_ENTRY = np.dtype(_TERM_ENTRY_INFO.descr + [("offset", ">i8"), ("size", ">i4")])
-# A one-posting term's whole postings, but for its value: the header magic, the block's size, its info
-# (count, last id, max weight, compression, min and max length) pickled, then the start of its data
-# pickle ((id,), weight, values) up to the value. Both pickles are written out here in fixed layouts
-# (BININT for ids, BINFLOAT for weights); Whoosh reads them with pickle.load, as it reads its own.
-_SINGLE_HEAD = [("magic", "S4"), ("size", ">i4"),
-                ("info_open", "S6"), ("info_id", "<i4"), ("info_float", "S1"), ("info_weight", ">f8"),
-                ("info_compression", "S3"), ("info_min_length", "u1"), ("info_int", "S1"),
-                ("info_max_length", "u1"), ("info_close", "S2"),
-                ("data_open", "S3"), ("data_id", "<i4"), ("data_float", "S2"), ("data_weight", ">f8")]
-_SINGLE_HEAD_VALUES = {
-    None: (np.dtype(_SINGLE_HEAD + [("value_open", "S1"), ("value_length", "<u4")]), b"\x85\x87."),  # (value,)
-    0: (np.dtype(_SINGLE_HEAD + [("value_open", "S1")]), b"\x87."),  # None
-}
+# Terms with at most this many postings (one block) are encoded all at once with numpy, their blocks
+# uncompressed; longer ones block by block, compressed. Both pickles of a short term's block (its info:
+# count, last id, max weight, compression, min and max length; its data: ids, weights, values) are
+# written out here in a fixed layout (BININT ids, BINFLOAT weights, BINBYTES values); Whoosh reads them
+# with pickle.load, as it reads its own.
+SHORT_POSTINGS = 8
+_SHORT_HEAD = np.dtype([("magic", "S4"), ("size", ">i4"), ("info_open", "S4"), ("count", "<i4"), ("info_int", "S1"),
+                        ("last_id", "<i4"), ("info_float", "S1"), ("max_weight", ">f8"), ("info_compression", "S3"),
+                        ("min_length", "u1"), ("info_byte", "S1"), ("max_length", "u1"), ("info_close", "S2"),
+                        ("data_open", "S3")])
 
 
 class _SortedChunk:
@@ -334,46 +355,61 @@ class _SortedChunk:
         self.fixed_size = fixed_size
         self._lists: tuple[list[int], list[float], list[int], list[int], list[int]] | None = None
 
-    def single_blocks(self, numbers: np.ndarray) -> tuple[bytes, np.ndarray, np.ndarray]:
-        """The postings of these one-posting terms, one after another, with each one's start and size."""
-        at = self.bounds[numbers]
-        docs, weights, lengths = self.docs[at], self.weights[at].astype(np.float64), self.lengths[at]
-        value_lengths = (self.ends[at] - self.starts[at]) if self.fixed_size != 0 else np.zeros(len(at), np.int64)
-        kind = 0 if self.fixed_size == 0 else None
-        head_type, tail = _SINGLE_HEAD_VALUES[kind]
-        head = np.zeros(len(at), dtype=head_type)
-        head["magic"] = WHOOSH3_HEADER_MAGIC
-        head["info_open"], head["info_float"], head["info_compression"] = b"\x80\x02(K\x01J", b"G", b"K\x00K"
-        head["info_int"], head["info_close"] = b"K", b"t."
-        head["data_open"], head["data_float"] = b"\x80\x03J", b"\x85G"
-        head["info_id"] = head["data_id"] = docs
-        head["info_weight"] = head["data_weight"] = weights
-        head["info_min_length"] = head["info_max_length"] = lengths
-        if kind is None:
-            head["value_open"], head["value_length"] = b"B", value_lengths
-            if self.fixed_size:  # a fixed-size value is bytes, not a tuple of them
-                tail = tail[1:]
-        else:
-            head["value_open"] = b"N"
-        tail_type = np.dtype([("tail", f"S{len(tail)}")])
-        sizes = head.dtype.itemsize + value_lengths + len(tail)
-        head["size"] = -(sizes - 8)  # after the magic and the size itself; negative: the last block
-        value_starts = self.starts[at] - (np.cumsum(value_lengths) - value_lengths)  # minus the values before
-        middle = np.frombuffer(self.values, dtype=np.uint8)[np.repeat(value_starts, value_lengths)
-                                                            + np.arange(int(value_lengths.sum()))]
-        blob, offsets = _records(head, middle, value_lengths, np.full(len(at), tail, dtype=tail_type))
-        return blob, offsets, sizes
+    def short_terms(self, numbers: np.ndarray, offset: int) -> tuple[bytes, np.ndarray]:
+        """The postings of these terms (one block each), one after another from ``offset`` in the postings
+        file, and their term-index entries."""
+        counts = self.counts[numbers]
+        term_starts = np.zeros(len(numbers), dtype=np.int64)
+        np.cumsum(counts[:-1], out=term_starts[1:])
+        total = int(counts.sum())
+        posting_term = np.repeat(np.arange(len(numbers)), counts)
+        within = np.arange(total) - term_starts[posting_term]
+        at = self.bounds[numbers][posting_term] + within
+        docs, weights, lengths = self.docs[at].astype(np.int64), self.weights[at], self.lengths[at]
+        deltas = docs.copy()
+        deltas[within > 0] -= docs[np.flatnonzero(within > 0) - 1]
+        max_weight = np.maximum.reduceat(weights, term_starts)
+        same_weights = max_weight == np.minimum.reduceat(weights, term_starts)
+        min_length = np.minimum.reduceat(np.where(lengths == 0, 256, lengths.astype(np.int16)), term_starts)
+        min_length[min_length == 256] = 0
+        max_length = np.maximum.reduceat(lengths, term_starts)
+        last_ids = docs[term_starts + counts - 1]
 
-    def single_entries(self, numbers: np.ndarray, offsets: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-        """Term-index entries of one-posting terms whose postings start at ``offsets``."""
-        at = self.bounds[numbers]
-        entry = np.zeros(len(at), dtype=_TERM_ENTRY)
-        entry["weight"] = entry["max_weight"] = self.weights[at]
-        entry["frequency"] = 1
-        entry["min_length"] = entry["max_length"] = self.lengths[at]
-        entry["min_id"] = entry["max_id"] = self.docs[at]
-        entry["offset"], entry["size"] = offsets, sizes
-        return entry
+        pieces = _Pieces(len(numbers), posting_term, within)
+        pieces.per_posting(_fixed(b"J", deltas, "<i4"))  # the ids tuple: first id, then gaps
+        weights_open = np.where(same_weights, b"tG", b"t(").astype("S2")
+        pieces.per_term(_fixed(weights_open, max_weight, ">f8"), np.where(same_weights, 10, 2))
+        pieces.per_posting(_fixed(b"G", weights, ">f8"), np.where(same_weights[posting_term], 0, 9))
+        pieces.per_term(np.full(len(numbers), b"t", dtype="S1"), np.where(same_weights, 0, 1))
+        if self.fixed_size == 0:
+            pieces.per_term(np.full(len(numbers), b"N\x87.", dtype="S3"))
+        else:
+            value_starts = self.starts[at]
+            value_lengths = self.ends[at] - value_starts
+            if self.fixed_size is None:  # a tuple of bytes
+                pieces.per_term(np.full(len(numbers), b"(", dtype="S1"))
+                pieces.per_posting(_fixed(b"B", value_lengths, "<u4"))
+            else:  # the values joined
+                pieces.per_term(_fixed(b"B", np.add.reduceat(value_lengths, term_starts), "<u4"))
+            pieces.per_posting_bytes(self.values, value_starts, value_lengths)
+            pieces.per_term(np.full(len(numbers), b"t\x87." if self.fixed_size is None else b"\x87.",
+                                    dtype="S3" if self.fixed_size is None else "S2"))
+        head = np.zeros(len(numbers), dtype=_SHORT_HEAD)
+        sizes = pieces.term_sizes() + head.dtype.itemsize
+        head["magic"], head["size"] = WHOOSH3_HEADER_MAGIC, -(sizes - 8)  # after magic and size; the last block
+        head["info_open"], head["count"], head["info_int"], head["last_id"] = b"\x80\x02(J", counts, b"J", last_ids
+        head["info_float"], head["max_weight"], head["info_compression"] = b"G", max_weight, b"K\x00K"
+        head["min_length"], head["info_byte"], head["max_length"] = min_length, b"K", max_length
+        head["info_close"], head["data_open"] = b"t.", b"\x80\x03("
+        pieces.per_term(head, slot=-1.0)
+        blob = pieces.joined()
+        entry = np.zeros(len(numbers), dtype=_TERM_ENTRY)
+        entry["weight"] = np.add.reduceat(weights.astype(np.float64), term_starts)
+        entry["frequency"], entry["min_length"], entry["max_length"] = counts, min_length, max_length
+        entry["max_weight"], entry["min_id"], entry["max_id"] = max_weight, docs[term_starts], last_ids
+        entry["offset"] = offset + np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        entry["size"] = sizes
+        return blob, entry
 
     def blocks(self, number: int) -> tuple[list[bytes], bytes]:
         """A term's postings in blocks of BLOCK_LIMIT and its W3TermInfo bytes (without the extent)."""
@@ -418,6 +454,67 @@ class _SortedChunk:
             return None
         found = tuple(map(self.values.__getitem__, map(slice, starts, ends)))
         return found if self.fixed_size is None else b"".join(found)
+
+
+def _fixed(opcode: bytes | np.ndarray, numbers: np.ndarray, layout: str) -> np.ndarray:
+    """Records of a pickle opcode and a number packed as ``layout`` (numpy's byte order and size)."""
+    opcodes = np.asarray(opcode)
+    records = np.empty(len(numbers), dtype=[("opcode", opcodes.dtype), ("number", layout)])
+    records["opcode"], records["number"] = opcodes, numbers
+    return records
+
+
+class _Pieces:
+    """Byte pieces of many terms' postings, each term's pieces in the order added, joined with numpy.
+
+    A piece is per term or per posting, the whole of a fixed-size record (or its first ``lengths`` bytes),
+    or a posting's slice of a byte buffer.
+    """
+
+    def __init__(self, terms: int, posting_term: np.ndarray, within: np.ndarray) -> None:
+        self.terms, self.posting_term, self.within = terms, posting_term, within
+        self.parts: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def per_term(self, records: np.ndarray, lengths: np.ndarray | int | None = None, slot: float | None = None) -> None:
+        self._add(records.view(np.uint8), records.dtype.itemsize, np.arange(self.terms), np.zeros(self.terms, np.int64),
+                  lengths, slot)
+
+    def per_posting(self, records: np.ndarray, lengths: np.ndarray | int | None = None) -> None:
+        self._add(records.view(np.uint8), records.dtype.itemsize, self.posting_term, self.within, lengths, None)
+
+    def per_posting_bytes(self, buffer: bytes, starts: np.ndarray, lengths: np.ndarray) -> None:
+        """Each posting's slice of ``buffer``, right after that posting's piece added last."""
+        slot = self.parts[-1][0] + 0.5
+        self.parts.append((slot, np.frombuffer(buffer, dtype=np.uint8), self.posting_term, self.within,
+                           lengths.astype(np.int64), starts.astype(np.int64)))
+
+    def _add(self, source: np.ndarray, width: int, term: np.ndarray, sub: np.ndarray,
+             lengths: np.ndarray | int | None, slot: float | None) -> None:
+        count = len(term)
+        lengths = np.full(count, width, dtype=np.int64) if lengths is None else np.broadcast_to(
+            np.asarray(lengths, dtype=np.int64), (count,))
+        self.parts.append((float(len(self.parts)) if slot is None else slot, source, term, sub, lengths,
+                           np.arange(count, dtype=np.int64) * width))
+
+    def term_sizes(self) -> np.ndarray:
+        sizes = np.zeros(self.terms, dtype=np.int64)
+        for _, _, term, _, lengths, _ in self.parts:
+            sizes += np.bincount(term, weights=lengths, minlength=self.terms).astype(np.int64)
+        return sizes
+
+    def joined(self) -> bytes:
+        bases = np.cumsum([0] + [len(source) for _, source, *_ in self.parts])
+        source = np.concatenate([part[1] for part in self.parts])
+        slots = np.concatenate([np.full(len(part[2]), part[0]) for part in self.parts])
+        terms = np.concatenate([part[2] for part in self.parts])
+        subs = np.concatenate([part[3] for part in self.parts])
+        lengths = np.concatenate([part[4] for part in self.parts])
+        starts = np.concatenate([part[5] + base for part, base in zip(self.parts, bases, strict=False)])
+        order = np.lexsort((slots - np.floor(slots), subs, np.floor(slots), terms))  # .5: with its posting's piece
+        lengths, starts = lengths[order], starts[order]
+        out_starts = np.cumsum(lengths) - lengths
+        gather = np.repeat(starts - out_starts, lengths) + np.arange(int(lengths.sum()))
+        return source[gather].tobytes()
 
 
 class BatchSegmentWriter(SegmentWriter):

@@ -363,8 +363,8 @@ class ColumnIndexed:
         """Whoosh's (term, frequency, weight, value) per term."""
         columns = self.index_columns(value)
         boost, offset = self.format.field_boost, 0
-        for term, count, length in zip(columns.terms, columns.frequencies.tolist(), columns.value_lengths.tolist(),
-                                       strict=True):
+        for term, count, length in zip(columns.terms_of(columns.keys), columns.frequencies.tolist(),
+                                       columns.value_lengths.tolist(), strict=True):
             yield term, count, count * boost, columns.values[offset:offset + length]
             offset += length
 
@@ -391,8 +391,10 @@ class FingerprintField(ColumnIndexed, ID):
         super().__init__(analyzer=FINGERPRINTS)
 
     def index_columns(self, value: str) -> FieldColumns:
-        terms = sorted(term.encode("ascii") for term in quote_fingerprints(value))
-        return FieldColumns(terms, np.ones(len(terms), dtype=np.int64), np.zeros(len(terms), dtype=np.int64), b"")
+        found = quote_fingerprints(value)
+        keys = np.fromiter((int(term, 16) for term in found), dtype=np.int64, count=len(found))
+        return FieldColumns(keys, _hex_terms, np.ones(len(keys), dtype=np.int64), np.zeros(len(keys), dtype=np.int64),
+                            b"")
 
 
 class GivenDate(NamedTuple):
@@ -542,7 +544,10 @@ class _Vocabulary:
         self.exact_terms: list[bytes] = []
         self.stem_numbers: dict[str, int] = {}
         self.stem_terms: list[bytes] = []
-        self.pair_terms: dict[int, bytes] = {}
+        # Term keys to terms, one object each (the batch writer tells a vocabulary's keys apart by it).
+        self.exact_resolver = _TableTerms(self.exact_terms)
+        self.stem_resolver = _TableTerms(self.stem_terms)
+        self.pair_resolver = _PairTerms(self.exact_terms)
         self.exact_of = np.zeros(1024, dtype=np.int64)
         self.stem_of = np.zeros(1024, dtype=np.int64)  # -1: a stop word or a single letter, not indexed stemmed
         self.stop_of = np.zeros(1024, dtype=np.bool_)
@@ -577,17 +582,40 @@ class _Vocabulary:
             terms.append(term.encode("utf-8"))
         return number
 
-    def pair_term(self, key: int) -> bytes:
-        term = self.pair_terms.get(key)
-        if term is None:
-            term = self.pair_terms[key] = self.exact_terms[key >> 32] + b" " + self.exact_terms[key & 0xFFFFFFFF]
-        return term
+
+
+class _TableTerms:
+    """The terms of a vocabulary's numbers."""
+
+    def __init__(self, terms: list[bytes]) -> None:
+        self.terms = terms
+
+    def __call__(self, keys: np.ndarray) -> list[bytes]:
+        return list(map(self.terms.__getitem__, keys.tolist()))
+
+
+class _PairTerms(_TableTerms):
+    """The pair terms (``b"of blood"``) of keys made of two word numbers (first << 32 | second)."""
+
+    def __call__(self, keys: np.ndarray) -> list[bytes]:
+        terms = self.terms
+        return [terms[key >> 32] + b" " + terms[key & 0xFFFFFFFF] for key in keys.tolist()]
+
+
+def _hex_terms(keys: np.ndarray) -> list[bytes]:
+    """Quotation fingerprint terms of their numbers."""
+    return [b"%05x" % key for key in keys.tolist()]
 
 
 class FieldColumns(NamedTuple):
-    """One field's postings of one document, column by column: what the batch writer stores."""
+    """One field's postings of one document, column by column: what the batch writer stores.
 
-    terms: list[bytes]
+    Terms come as numbers (``keys``) and the function that turns numbers into terms, so the writer
+    turns each distinct term into bytes once per segment rather than each posting.
+    """
+
+    keys: np.ndarray
+    terms_of: Callable[[np.ndarray], list[bytes]]
     frequencies: np.ndarray  # occurrences per term
     value_lengths: np.ndarray  # bytes of each term's encoded value
     values: bytes  # the encoded values, one after another
@@ -630,11 +658,11 @@ class TextWords:
     def columns(self, kind: str, chars: bool) -> FieldColumns:
         """The postings of the stemmed (``"stemmed"``), as-written (``"exact"``) or common-pair (``"pairs"``) field."""
         if kind == "exact":
-            terms, table = self.exact, self.vocabulary.exact_terms.__getitem__
+            terms, table = self.exact, self.vocabulary.exact_resolver
             positions, starts, ends = self.positions, self.starts, self.ends
         elif kind == "stemmed":
             kept = self.stems >= 0
-            terms, table = self.stems[kept], self.vocabulary.stem_terms.__getitem__
+            terms, table = self.stems[kept], self.vocabulary.stem_resolver
             positions = (np.cumsum(kept) - 1 + self.gaps)[kept]
             starts, ends = self.starts[kept], self.ends[kept]
         else:  # a pair of neighbours of which one is a stop word, at the first one's position, never across a break
@@ -642,16 +670,16 @@ class TextWords:
             if self.breaks is not None:
                 paired &= ~self.breaks[1:]
             first = np.flatnonzero(paired)
-            terms, table = (self.exact[first] << 32) | self.exact[first + 1], self.vocabulary.pair_term
+            terms, table = (self.exact[first] << 32) | self.exact[first + 1], self.vocabulary.pair_resolver
             positions, starts, ends = self.positions[first], self.starts[first], self.ends[first + 1]
         return _grouped(terms, table, positions, starts, ends, chars)
 
 
-def _grouped(terms: np.ndarray, table: Callable[[int], bytes], positions: np.ndarray, starts: np.ndarray,
-             ends: np.ndarray, chars: bool) -> FieldColumns:
+def _grouped(terms: np.ndarray, table: Callable[[np.ndarray], list[bytes]], positions: np.ndarray,
+             starts: np.ndarray, ends: np.ndarray, chars: bool) -> FieldColumns:
     """Occurrences grouped by term, each term's value packed: the count, then positions (starts, ends)."""
     if not len(terms):
-        return FieldColumns([], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), b"")
+        return FieldColumns(terms, table, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), b"")
     order = np.argsort(terms, kind="stable")
     terms = terms[order]
     firsts = np.flatnonzero(np.concatenate(([True], terms[1:] != terms[:-1])))
@@ -667,7 +695,7 @@ def _grouped(terms: np.ndarray, table: Callable[[int], bytes], positions: np.nda
         widths = counts[term_of]
         values[slots + widths] = starts[order]
         values[slots + 2 * widths] = ends[order]
-    return FieldColumns(list(map(table, terms[firsts].tolist())), counts, 4 * (1 + lists * counts), values.tobytes())
+    return FieldColumns(terms[firsts], table, counts, 4 * (1 + lists * counts), values.tobytes())
 
 
 class _TextCache:
