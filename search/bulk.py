@@ -224,8 +224,9 @@ class _Evaluation:
         kind, so no two terms of a range share a document and the Or of them sums nothing. Where that does not
         hold, or the weighting is not BM25F, the range goes the general way (``_words``).
         """
-        weighting = (context.weighting if context else None) or self.searcher.weighting
-        if self.searcher.schema[q.fieldname].scorable or self.scored and type(weighting) is not BM25F:
+        weightings = {type((context.weighting if context else None) or self.searcher.weighting),
+                      type(self.searcher.weighting)}  # a lone term's, and those of several (constant score)
+        if self.searcher.schema[q.fieldname].scorable or self.scored and weightings != {BM25F}:
             return self._words(q, context, within)
         low, high = q.segment_span(self.reader)
         postings = field_postings(self.segment, q.fieldname)
@@ -583,6 +584,7 @@ def values_at(matcher: Any, docnums: list[int], astype: str) -> Iterator[tuple[i
             if matcher.is_active() and matcher.id() == docnum:
                 yield docnum, matcher.value_as(astype)
         return
+    decode = matcher.format.decoder(astype)
     for docnum in docnums:
         while matcher.is_active() and matcher.block_max_id() < docnum:
             matcher._next_block()
@@ -591,4 +593,4 @@ def values_at(matcher: Any, docnums: list[int], astype: str) -> Iterator[tuple[i
         ids = _block_ids(matcher)
         matcher._i = bisect_left(ids, docnum, matcher._i)
         if ids[matcher._i] == docnum:
-            yield docnum, matcher.value_as(astype)
+            yield docnum, decode(matcher.value())

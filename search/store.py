@@ -159,8 +159,11 @@ class SegmentCache:
 
     def get(self, reader: Any, name: str, build: Callable[[Any], T]) -> T:
         """The value called ``name`` for the segment of ``reader`` (a per-segment reader), built once."""
+        segment = reader.segment() if hasattr(reader, "segment") else None
+        if segment is None:  # the reader of an index with no segment yet: nothing worth keeping
+            return build(reader)
         storage = getattr(reader, "_storage", None)
-        key = (str(getattr(storage, "folder", id(storage))), reader.segment().segment_id(), name)
+        key = (str(getattr(storage, "folder", id(storage))), segment.segment_id(), name)
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)

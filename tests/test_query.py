@@ -1,12 +1,14 @@
 """From typed text to queries: what each syntax means, and clear errors for what it cannot mean."""
 
 import random
+import re
 
 import pytest
 
 from search.query import QueryError, parse, suggest, words_of
 from search.results import search
 from search.store import IndexHandle
+from tests.conftest import SEED
 
 
 @pytest.mark.parametrize(
@@ -126,3 +128,16 @@ def test_random_queries_never_raise_anything_but_query_errors():
             parse(text)
         except QueryError:
             pass
+
+
+def test_plain_words_parse_to_what_the_full_parser_makes_of_them():
+    """Lowercase words alone skip Whoosh's parser; the query must be the one the parser builds."""
+    from search.query import _parser, _plain_words
+
+    words = sorted(set(re.findall(r"[a-z]+", SEED.read_text(encoding="utf-8").lower())))
+    rng = random.Random(7)
+    texts = ["the", "to be or not to be", "a b c", "gun gun", "running runs", "and", "or", "not", "i think"]
+    texts += [" ".join(rng.choice(words) for _ in range(rng.randint(1, 5))) for _ in range(500)]
+    for text in texts:
+        assert repr(_plain_words(text)) == repr(_parser().parse(text)), text
+    assert str(parse("running runs").query) == "(title:run OR body:run)"
