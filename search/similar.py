@@ -40,14 +40,14 @@ from search.schema import EXACT, EXACT_FIELD, SOURCE_KIND, STEMMED, fold, stored
 from search.serialize import hit_json
 
 MAX_PASSAGE_CHARS = 20_000  # longer passages are trimmed at a word boundary
-MAX_TERMS = 25  # the most informative words of a passage that are searched
+MAX_TERMS = 50  # the most informative words of a passage that are searched (benchmarks/results/relevance.md)
 LONG_PASSAGE_WORDS = 1000  # from this many words on, a passage's words said once are left out
 MAX_DOC_SHARE = 0.4  # a word in more than this share of documents says little ...
 MIN_DOCS_FOR_SHARE = 50  # ... once the index is big enough for shares to mean anything
 TITLE_WEIGHT = 0.5  # a passage word in a title counts this much beside the same word in a body
 STEMMING = True  # passage words as stems, over body and title; False: as written, over their exact copies
-BM25_K1 = 1.2  # BM25's term-frequency saturation ...
-BM25_B = 0.75  # ... and length normalisation
+BM25_K1 = 2.0  # BM25's term-frequency saturation ...
+BM25_B = 0.9  # ... and length normalisation: both chosen on two draws of seven query sets
 FACET_DEPTH = 100  # facets count the authors, years and kinds of this many best hits
 MAX_LIMIT = 100
 # English function words (the Snowball list, with a few more): they say how a passage is written, not what it is
