@@ -27,7 +27,7 @@ from whoosh.searching import Searcher
 from search.documents import Document
 from search.query import author_query
 from search.results import NOT_DOCUMENTS, column
-from search.schema import SOURCE_KIND, author_key, build_schema, stored_document
+from search.schema import NO_AUTHOR, SOURCE_KIND, author_key, build_schema, stored_document
 from search.timeline import Timeline, timeline
 
 MAX_THREADS = 50  # threads listed, the ones with most of the author's documents first
@@ -87,9 +87,10 @@ def find_author(searcher: Searcher, name: str) -> str:
     """
     key = author_key(name)
     reader = searcher.reader()
-    if ("author_name", key) in reader:
+    if key != NO_AUTHOR and ("author_name", key) in reader:  # NO_AUTHOR (" ", "..") holds every unsigned document
         return key
-    keys = [term.decode("utf-8") if isinstance(term, bytes) else term for term in reader.lexicon("author_name")]
+    keys = [text for text in (term.decode("utf-8") if isinstance(term, bytes) else term
+                              for term in reader.lexicon("author_name")) if text != NO_AUTHOR]
     raise AuthorNotFound(name, difflib.get_close_matches(key, keys, n=3, cutoff=0.75))
 
 

@@ -8,6 +8,7 @@ for serving). tests/test_cli.py checks that importing this module loads none of 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections import Counter
@@ -39,6 +40,23 @@ def _default_index_dir() -> Path:
     return given if given is not None else default_index_dir()
 
 
+class TypedText(click.ParamType):
+    """Text from the command line as the core can take it.
+
+    A byte that is not UTF-8 in an argument reaches Python as half a character (a lone
+    surrogate), which nothing can encode: it becomes U+FFFD, so ``essays show $'\\xff'`` says
+    "no document", not a UnicodeEncodeError traceback.
+    """
+
+    name = "text"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> object:
+        return _HALF_CHARACTER.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+_HALF_CHARACTER = re.compile("[\ud800-\udfff]")
+TEXT = TypedText()
+
 index_option = click.option(
     "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=_default_index_dir,
     show_default="$ESSAYS_INDEX or index/", help="Where the index lives.")
@@ -52,7 +70,7 @@ def _years(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
     for value in values:
         if value.strip().lower() in ("none", "no date"):
             years.append(NO_DATE)
-        elif value.isascii() and value.strip().isdigit():
+        elif value.isascii() and value.strip().isdigit() and 1 <= int(value) <= 9999:
             years.append(int(value))
         else:
             raise click.BadParameter(f"{value!r} is neither a year (YYYY) nor 'none' (undated documents)")
@@ -99,6 +117,9 @@ def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, rebuild
 
     if if_empty and _holds_documents(index_dir):
         return
+    for path in paths:
+        if not path.is_file() and not path.is_dir():  # a pipe or a device would be read without end
+            raise click.BadParameter(f"'{_shown_path(path)}' is neither a file nor a folder", param_hint="PATHS")
     roots = list(paths) or [Path("seeds")]
     sources = find_sources(roots)
     progress = IndexProgress(sources, sys.stderr)
@@ -122,6 +143,13 @@ def index_command(paths: tuple[Path, ...], index_dir: Path, prune: bool, rebuild
         raise SystemExit(130)
     if report.failed:
         raise SystemExit(1)
+
+
+def _shown_path(path: Path | str) -> str:
+    """A path as it can be printed: bytes of a name that is not UTF-8 as ``\\xNN``, as the index keys it."""
+    from search.documents import display_path
+
+    return display_path(path)
 
 
 class IndexProgress:
@@ -323,14 +351,14 @@ def _kinds(counts: Counter) -> str:
 
 
 @main.command("search")
-@click.argument("query")
+@click.argument("query", type=TEXT)
 @index_option
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="Articles per page, each with its matching comments.")
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--sort", type=click.Choice(SORT_CHOICES), default="relevance", show_default=True)
 @click.option("--kind", type=click.Choice(KINDS), help="Only articles or only comments.")
-@click.option("--author", "authors", multiple=True,
+@click.option("--author", "authors", type=TEXT, multiple=True,
               help="Only this author, matched as author: in a query does (any part of the name, any case; "
                    "repeatable: any of them).")
 @year_option
@@ -455,14 +483,14 @@ def _dates_said(query: str) -> str:
 
 
 @main.command("timeline")
-@click.argument("query")
+@click.argument("query", type=TEXT)
 @index_option
 @click.option("--kind", type=click.Choice(KINDS), help="Only articles or only comments.")
-@click.option("--author", "authors", multiple=True, help="Only this author (repeatable: any of them).")
-@click.option("--year", "years", type=int, multiple=True, help="Only this year (repeatable: any of them).")
+@click.option("--author", "authors", type=TEXT, multiple=True, help="Only this author (repeatable: any of them).")
+@year_option
 @click.option("--width", type=click.IntRange(10, 200), default=50, show_default=True, help="Longest bar, in columns.")
 def timeline_command(query: str, index_dir: Path, kind: str | None, authors: tuple[str, ...],
-                     years: tuple[int, ...], width: int) -> None:
+                     years: tuple[int | str, ...], width: int) -> None:
     """How a search's matches spread over time: a bar per year, month or day."""
     from search.query import QueryError
     from search.results import Filters
@@ -493,7 +521,7 @@ def _print_timeline(found, width: int) -> None:
 
 
 @main.command("author")
-@click.argument("name")
+@click.argument("name", type=TEXT)
 @index_option
 @click.option("--replies", type=click.IntRange(0), default=3, show_default=True,
               help="Replies listed per person in the exchanges.")
@@ -530,9 +558,9 @@ def author_command(name: str, index_dir: Path, replies: int) -> None:
 
 
 @main.command("quotes")
-@click.argument("doc_id", required=False)
+@click.argument("doc_id", required=False, type=TEXT)
 @index_option
-@click.option("--text", help="A passage to trace instead of a document ('-' reads it from stdin).")
+@click.option("--text", type=TEXT, help="A passage to trace instead of a document ('-' reads it from stdin).")
 def quotes_command(doc_id: str | None, index_dir: Path, text: str | None) -> None:
     """Where else a document's text, or a passage, appears: runs of eight words or more, oldest first."""
     from search.quotes import QuoteError, trace_document, trace_text
@@ -540,7 +568,7 @@ def quotes_command(doc_id: str | None, index_dir: Path, text: str | None) -> Non
     if (doc_id is None) == (text is None):
         raise click.UsageError("give a document ID or --text TEXT (one of them)")
     if text == "-":
-        text = click.get_text_stream("stdin").read()
+        text = _read_stdin()
     searcher = _searcher(index_dir)
     try:
         report = trace_text(searcher, text) if text is not None else trace_document(searcher, doc_id)
@@ -565,30 +593,39 @@ def quotes_command(doc_id: str | None, index_dir: Path, text: str | None) -> Non
 
 
 @main.command("similar")
-@click.argument("doc_id", required=False)
+@click.argument("doc_id", required=False, type=TEXT)
 @index_option
-@click.option("--text", help="A passage to find documents like ('-' reads it from stdin).")
+@click.option("--text", type=TEXT, help="A passage to find documents like ('-' reads it from stdin).")
 @click.option("--file", "passage_file", type=click.File("r", encoding="utf-8", errors="replace"),
               help="Read the passage from this file ('-': stdin); bytes that are not UTF-8 are replaced.")
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="How many documents.")
 @click.option("--kind", type=click.Choice(KINDS), help="Only articles or only comments.")
-@click.option("--author", "authors", multiple=True, help="Only this author (repeatable: any of them).")
-@click.option("--year", "years", type=int, multiple=True, help="Only this year (repeatable: any of them).")
+@click.option("--author", "authors", type=TEXT, multiple=True, help="Only this author (repeatable: any of them).")
+@year_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON document: the words searched and the hits.")
 def similar_command(doc_id: str | None, index_dir: Path, text: str | None, passage_file: TextIO | None, limit: int,
-                    kind: str | None, authors: tuple[str, ...], years: tuple[int, ...], as_json: bool) -> None:
+                    kind: str | None, authors: tuple[str, ...], years: tuple[int | str, ...], as_json: bool) -> None:
     """Documents like an indexed article or comment (ID; '-' reads a passage from stdin), or like a passage."""
     from search.results import Filters
 
     if sum(given is not None for given in (doc_id, text, passage_file)) != 1:
         raise click.UsageError("give a document ID, --text TEXT or --file PATH (one of them)")
     if doc_id == "-" or text == "-":
-        text, doc_id = sys.stdin.read(), None
+        text, doc_id = _read_stdin(), None
     elif passage_file is not None:
-        text = passage_file.read()
+        text = passage_file.read(MAX_PASSAGE_READ)
     filters = Filters(authors=authors, years=years, kinds=(kind,) if kind else ())
     _similar_output(_searcher(index_dir), doc_id, text, limit, filters, _filter_options(authors, years, kind),
                     as_json, False)
+
+
+# Read of a passage at most (the core trims a passage to far less): a pipe or a device never ends.
+MAX_PASSAGE_READ = 10_000_000
+
+
+def _read_stdin() -> str:
+    """A passage piped in; bytes that are not UTF-8 are replaced, as ``--file`` does."""
+    return sys.stdin.buffer.read(MAX_PASSAGE_READ).decode("utf-8", errors="replace")
 
 
 def _similar_output(searcher: Searcher, doc_id: str | None, text: str | None, limit: int, filters: Filters,
@@ -624,7 +661,7 @@ def _similar_output(searcher: Searcher, doc_id: str | None, text: str | None, li
 
 
 @main.command("show")
-@click.argument("doc_id")
+@click.argument("doc_id", type=TEXT)
 @index_option
 def show_command(doc_id: str, index_dir: Path) -> None:
     """Show an article with its comment thread, or a comment in its thread."""
@@ -699,12 +736,13 @@ def remove_command(target: str, index_dir: Path) -> None:
     from search.indexer import IndexLocked, remove
     from search.store import IndexMissing
 
+    target = _shown_path(target)  # a file name that is not UTF-8 is keyed with \xNN, as summaries print it
     try:
         removed = remove(index_dir, target)
     except (IndexMissing, IndexLocked) as error:
         raise click.ClickException(str(error)) from error
     if not removed:
-        raise click.ClickException(f"nothing in the index has the id or source file {target!r}")
+        raise click.ClickException(f"nothing in the index has the id or source file '{target}'")
     click.echo(f"removed: {_kinds(removed)}")
 
 

@@ -125,10 +125,16 @@ def rebase_thread(documents: list[Document], new_id: str) -> list[Document]:
             for document in documents]
 
 
-def untitled_title(body: str, words: int = 8) -> str:
-    """A title for an untitled record from its opening words, so it can be listed and found."""
+def untitled_title(body: str, words: int = 8, chars: int = 200) -> str:
+    """A title for an untitled record from its opening words, so it can be listed and found.
+
+    At most ``chars`` characters: a body that opens with one huge "word" (a run of symbols, a
+    base64 blob) would otherwise put megabytes into every results page that lists it.
+    """
     opening = body.split()
     title = " ".join(opening[:words])
+    if len(title) > chars:
+        return f"{title[:chars].rstrip()}…"
     return f"{title}…" if len(opening) > words else title
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Every page shows a date through the core's one formatter, as much of it as the source gave.
     app.add_template_filter(date_text)
     app.add_template_filter(date_iso)
+    app.jinja_env.finalize = showable
     return app
+
+
+# Half a character (a lone surrogate, as a JSON archive's "\ud800" escape leaves it) and NUL.
+_UNSHOWABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def showable(value: Any) -> Any:
+    """What a page prints of a value: a lone surrogate becomes U+FFFD and a NUL goes.
+
+    Every ``{{ ... }}`` passes through here (the app's Jinja ``finalize``): UTF-8 cannot encode a lone
+    surrogate, so one such character stored in a document would otherwise turn its every page into a 500.
+    """
+    if isinstance(value, str) and _UNSHOWABLE.search(value):
+        return type(value)(_UNSHOWABLE.sub(lambda match: "" if match[0] == "\x00" else "\ufffd", value))
+    return value
 
 
 class IndexEmpty(Exception):

@@ -46,25 +46,25 @@ def author_page(name: str) -> str:
 def quotes_page() -> tuple[str, int]:
     """Where else a passage appears: ``text`` (pasted), and ``doc`` for the document it came from.
 
-    With ``doc`` and no ``text``, the whole document is traced.
+    With ``doc`` and no ``text``, the whole document is traced; a document too short to trace is
+    said so with a 200, since the document page links here (an unknown one is a 404). With
+    neither, the box to paste into.
     """
     text = request.args.get("text", "").strip()
     doc_id = request.args.get("doc", "").strip() or None
     searcher = current_searcher()
-    report, problem = None, None
+    source = searcher.document(id=doc_id) if doc_id else None
+    report, problem, status = None, None, 200
     if len(text) > MAX_QUOTE_CHARS:
-        problem = f"the passage is {len(text):,} characters long; paste at most {MAX_QUOTE_CHARS:,}"
-    elif not text and not doc_id:
-        problem = "paste a passage of at least eight words to trace it"
-    else:
+        problem, status = f"the passage is {len(text):,} characters long; paste at most {MAX_QUOTE_CHARS:,}", 400
+    elif text or doc_id:
         try:
             report = trace_text(searcher, text, source_id=doc_id) if text else trace_document(searcher, doc_id)
         except QuoteError as error:
-            problem = error.message
-    source = searcher.document(id=doc_id) if doc_id else None
+            problem, status = error.message, 400 if text else 404 if source is None else 200
     return render_template("quotes.html", state=SearchState(), report=report, problem=problem, text=text,
                            doc_id=doc_id if source else None,
-                           source_title=source.get("title") if source else None), 400 if problem else 200
+                           source_title=source.get("title") if source else None), status
 
 
 @blueprint.route("/search.atom")

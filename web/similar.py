@@ -2,7 +2,7 @@
 
 ``/similar`` is the passage page (``text`` posted, since a passage may be longer
 than an address may be, or ``?doc=ID``, also spelled ``?id=ID``); ``/api/similar?text=...`` and
-``/api/similar/<id>`` give the same as JSON. The document page reaches the "More
+``/api/similar/<id>`` (or ``?doc=ID``) give the same as JSON. The document page reaches the "More
 like this" list through the template global ``more_like_this``. A long query with
 no operators typed in the search box is sent here, saying so (``mode=words``
 keeps it a search).
@@ -36,7 +36,7 @@ MORE_LIKE_THIS = 5  # documents listed under a document
 def passage_page() -> tuple[str, int]:
     """The passage box, and for a passage (``text``) or a document (``doc``) the documents most like it."""
     text = request.values.get("text", "")
-    doc_id = (request.values.get("doc") or request.values.get("id") or "").strip()  # ?id= is read as ?doc=
+    doc_id = _doc_param()
     view: dict[str, Any] = {"state": SearchState(), "text": text, "doc_id": doc_id,
                             "switched": request.values.get("from") == "search"}
     try:
@@ -63,13 +63,20 @@ def similar_api(doc_id: str | None = None) -> tuple[dict[str, Any], int]:
         state = SearchState.from_args(request.values)
     except ParamError as error:
         return {"error": error.message}, 400
+    text = request.values.get("text", "")
+    doc_id = doc_id or (None if text.strip() else _doc_param())
     try:
-        page = _similar(state, doc_id, request.values.get("text", ""))
+        page = _similar(state, doc_id, text)
     except UnknownDocument as error:
         return {"error": error.message}, 404
     except PassageError as error:
         return {"error": error.message}, 400
     return similar_json(page), 200
+
+
+def _doc_param() -> str:
+    """The document asked for by ``doc``, or by ``id`` as it is also spelled."""
+    return (request.values.get("doc") or request.values.get("id") or "").strip()
 
 
 def _similar(state: SearchState, doc_id: str | None, text: str) -> SimilarPage:

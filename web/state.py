@@ -136,7 +136,7 @@ def _year(text: str) -> int | str:
     text = text.strip()
     if text.lower() == NO_DATE:
         return NO_DATE
-    if not _YEAR.fullmatch(text):
+    if not _YEAR.fullmatch(text) or int(text) == 0:  # there is no year 0
         raise ParamError(f"year must be a year such as 2011 (or '{NO_DATE}' for no date), not '{_shown(text)}'")
     return int(text)
 

@@ -7,6 +7,7 @@ read at all raises ``ReadError`` naming the file, the line and the reason.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import zlib
 from collections.abc import Callable
@@ -115,10 +116,53 @@ def read_file(path: Path, data: bytes | None = None) -> ReadResult:
             data = gzip.decompress(data)
         except (EOFError, OSError, zlib.error) as error:
             raise ReadError(path, None, f"not a readable gzip file: {error}") from error
-    declared = declared_xml_text(data)  # an XML file naming its legacy encoding is taken at its word
-    text, problems = (declared, []) if declared is not None else decode(path, data)
+    text, problems = _text_of(path, data)
     result = reader(path, text)
     return ReadResult(result.documents, problems + result.problems, result.lines)
+
+
+_UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_CONTROL_BYTES = bytes(byte for byte in range(32) if byte not in b"\t\n\r\f")
+_SAMPLE = 8192  # bytes looked at to tell text from binary data
+
+
+def _text_of(path: Path, data: bytes) -> tuple[str, list[Problem]]:
+    """A file's text, NULs dropped; ReadError for binary data, which no reader could make sense of.
+
+    UTF-16 saved without its byte-order mark is valid UTF-8 to a decoder (ASCII with a NUL after every
+    letter), and a program or an image mostly decodes too: both are told by their bytes first.
+    """
+    sample = data[:_SAMPLE]
+    unmarked = _unmarked_utf16(sample)
+    if unmarked:
+        text, problems = data.decode(unmarked, errors="replace"), [
+            Problem(path, 1, f"UTF-16 without a byte-order mark; decoded as {unmarked}", "encoding")]
+    elif not sample.startswith(_UTF16_MARKS) and _control_bytes(sample) > max(0.05 * len(sample), 16):
+        raise ReadError(path, None, "binary data (control bytes throughout), not a text archive", "unsupported")
+    else:
+        declared = declared_xml_text(data)  # an XML file naming its legacy encoding is taken at its word
+        text, problems = (declared, []) if declared is not None else decode(path, data)
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        problems.append(Problem(path, line, f"{text.count(chr(0)):,} NUL characters in the text; dropped", "encoding"))
+        text = text.replace("\x00", "")
+    return text, problems
+
+
+def _control_bytes(sample: bytes) -> int:
+    return len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+
+
+def _unmarked_utf16(sample: bytes) -> str | None:
+    """``utf-16-le`` or ``-be`` for UTF-16 text without its byte-order mark (every other byte NUL), else None."""
+    if len(sample) < 16 or sample.startswith(_UTF16_MARKS):
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
 
 
 __all__ = ["LEFT_OUT", "Problem", "ReadError", "ReadResult", "read_file", "reader_for", "supported_suffixes",

@@ -1,6 +1,8 @@
 """Markdown or plain-text essays with a YAML front-matter header, as static-site archives keep them.
 
-Front matter gives ``title``, ``author``, ``date`` and ``tags``. Many converted archives
+Front matter gives ``title``, ``author``, ``date`` and ``tags``; Hugo's ``+++`` TOML header is read
+too, a draft (``draft: true``, Jekyll's ``published: false``) is left out and counted, and a Jekyll
+post's ``2011-10-21-title.md`` name dates it when nothing else does. Many converted archives
 (marxists.org mirrors) leave it empty and keep the byline, title and date as the first
 lines of the text, so whatever the header lacks is looked for there.
 """
@@ -8,6 +10,7 @@ lines of the text, so whatever the header lacks is looked for there.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -15,6 +18,7 @@ from typing import Any
 
 import frontmatter
 import yaml
+from frontmatter.default_handlers import BaseHandler
 
 from search.documents import DatePrecision
 from search.readers.base import Problem, ReadError, ReadResult, build_thread, paragraphs
@@ -47,6 +51,18 @@ _QUOTE_MARK = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
 _ATTRIBUTES = re.compile(r"\{[#.][^}]*\}|\{[^{}]{0,300}=[^{}]{0,300}\}")  # {#top}, {.small}, {width="419" ...}
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>'\"])")
 _EMPHASIS = re.compile(r"\*{1,3}|(?<!\w)_{1,3}|_{1,3}(?!\w)")
+_DATED_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-")  # a Jekyll post: _posts/2011-10-21-title.md
+_TOML_LINE = re.compile(r"at line (\d+)")
+
+
+class _TomlHandler(BaseHandler):
+    """Hugo's ``+++`` TOML front matter, read by the standard library (python-frontmatter wants ``toml`` for it)."""
+
+    FM_BOUNDARY = re.compile(r"^\+{3,}\s*$", re.MULTILINE)
+    START_DELIMITER = END_DELIMITER = "+++"
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return tomllib.loads(fm)
 
 
 @dataclass
@@ -62,8 +78,12 @@ class _Header:
 
 
 def read_frontmatter(path: Path, text: str) -> ReadResult:
+    toml = text.lstrip("\ufeff").startswith("+++")
     try:
-        post = frontmatter.loads(text)
+        post = frontmatter.loads(text, handler=_TomlHandler() if toml else None)
+    except tomllib.TOMLDecodeError as error:
+        line = _TOML_LINE.search(str(error))
+        raise ReadError(path, int(line[1]) + 1 if line else 1, f"front matter is not valid TOML: {error}") from error
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -75,6 +95,9 @@ def read_frontmatter(path: Path, text: str) -> ReadResult:
     if not meta and content.startswith("---"):
         problems.append(Problem(path, 1, "front matter opened with '---' is never closed; read as plain text"))
         content = content[3:]
+    if meta.get("draft") is True or meta.get("published") is False:
+        marked = "draft: true" if meta.get("draft") is True else "published: false"
+        return ReadResult([], [Problem(path, None, f"a draft ({marked} in the front matter); left out", LEFT_OUT)])
 
     lines = content.split("\n")
     header = _header(lines)
@@ -93,6 +116,8 @@ def read_frontmatter(path: Path, text: str) -> ReadResult:
         else:
             problems.append(Problem(path, None, "no author in the front matter or a byline", "author"))
     when, precision = _meta_date(path, meta.get("date"), problems)
+    if when is None and (dated_name := _DATED_NAME.match(path.name)):
+        when, precision = date_or_none(dated_name[1]), "day"
     if when is None:
         when, precision = header.date, header.precision
         if when is not None:

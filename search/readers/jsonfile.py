@@ -9,6 +9,7 @@ records before the cut; JSON Lines saved under a ``.json`` name is read as JSON 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ LIST_KEYS = ("items", "articles", "posts", "data", "results", "entries", "record
 _DECODER = json.JSONDecoder()
 _FEED_AUTHOR_KEYS = ("authors", "author")  # only these: a wrapper's "name" names the feed, not a writer
 _SPACE = " \t\r\n"
+_REDDIT = re.compile(r'\s*\[?\s*\{\s*"kind"\s*:\s*"Listing"')  # how Reddit's API answers open
 
 
 class _Cut(Exception):
@@ -38,6 +40,8 @@ class _Cut(Exception):
 
 def read_json(path: Path, text: str) -> ReadResult:
     text = text.lstrip("\ufeff")
+    if _REDDIT.match(text):
+        return _read_reddit(path, text)
     start = _skip_space(text, 0)
     if text.startswith("[", start):
         return _read_records(path, _list_items(text, start), "the list")
@@ -70,6 +74,56 @@ def read_json(path: Path, text: str) -> ReadResult:
                                  f"field) nor holds a list of them under {', '.join(LIST_KEYS)} (found: {found})",
                         "unsupported")
     return _read_records(path, ((_with_author(item, value), None) for item in value[key]), f"'{key}'")
+
+
+def _read_reddit(path: Path, text: str) -> ReadResult:
+    """Reddit's API JSON: a subreddit's Listing of posts, or a thread's page (the post's Listing, then its
+    comments'). Every record is a "thing" (``{"kind": "t3", "data": {...}}``) and replies are Listings of their own;
+    unwrapped, they are records with nested ``replies``, which thread themselves."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        cut = _Cut(error, text)
+        raise ReadError(path, cut.line, f"{'the file looks truncated' if cut.truncated else 'not valid JSON'} "
+                                        f"({cut.reason}); nothing of it was read",
+                        "truncated" if cut.truncated else "parse") from error
+    except RecursionError as error:
+        raise ReadError(path, 1, "JSON nested too deeply to read") from error
+    listings = value if isinstance(value, list) else [value]
+    left_out: Counter = Counter()
+    posts = _things(listings[0], left_out)
+    if len(listings) == 2 and len(posts) == 1:
+        posts[0]["replies"] = _things(listings[1], left_out)
+    result = _read_records(path, ((post, None) for post in posts), "the Listing")
+    if left_out:
+        result.problems.append(Problem(path, None, f"left out: {counted(left_out)}", LEFT_OUT))
+    return result
+
+
+def _things(listing: Any, left_out: Counter) -> list[dict[str, Any]]:
+    """A Listing's records, each one's ``replies`` Listing made a list of records in turn.
+
+    Nesting says whom a reply answers, so ``parent_id`` goes; a permalink gets Reddit's address. Left out and
+    counted: "more" stubs (their comments are not in the file) and deleted or removed comments nobody answered.
+    """
+    children = listing.get("data", {}).get("children") if isinstance(listing, dict) else None
+    records = []
+    for child in children if isinstance(children, list) else []:
+        if not isinstance(child, dict) or not isinstance(child.get("data"), dict):
+            continue
+        if child.get("kind") == "more":
+            left_out["hidden comment"] += child["data"].get("count") or 1  # behind "load more"
+            continue
+        record = dict(child["data"])
+        record.pop("parent_id", None)
+        record["replies"] = _things(record.get("replies"), left_out)
+        if str(record.get("body", "")).strip() in ("[deleted]", "[removed]") and not record["replies"]:
+            left_out["deleted or removed comment"] += 1
+            continue
+        if str(record.get("permalink", "")).startswith("/"):
+            record["permalink"] = "https://www.reddit.com" + record["permalink"]
+        records.append(record)
+    return records
 
 
 def _ghost_data(value: dict[str, Any]) -> dict[str, Any] | None:

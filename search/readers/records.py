@@ -53,6 +53,9 @@ _HTML_MARKUP = re.compile(r"</(?:p|div|span|a|em|strong|i|b|u|ul|ol|li|blockquot
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # Numbers this large are epoch milliseconds (1e11 seconds is the year 5138).
 _EPOCH_MILLISECONDS = 100_000_000_000
+# What a JSON string may hold and a document must not: NUL ("\u0000") and half a character (a lone
+# "\ud800" escape), which UTF-8 cannot encode: every page, search and export showing it would fail.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class BadRecord(ValueError):
@@ -138,12 +141,15 @@ def record_thread(path: Path, line: int | None, record: Any, position: int) -> t
     """An article and its comments from one JSON record; BadRecord when it cannot be one."""
     if not isinstance(record, dict):
         raise BadRecord(f"expected a JSON object, found {json_type(record)}")
+    problems: list[Problem] = []
+    if _made_storable(record):
+        problems.append(Problem(path, line, "a NUL or half a character (a lone \\ud800-\\udfff escape) in the "
+                                            "record; NULs dropped, half characters shown as \ufffd", "encoding"))
     fields = Fields.of(record)
     body = body_of(fields, record)
     title = text_of(fields, record, "title")
     if not title.strip() and not body.strip():
         raise BadRecord("neither a title nor a body", "no body")
-    problems: list[Problem] = []
     date, precision = record_date(path, line, fields, record, "the article", problems)
     own_id = own_id_of(fields, record)
     comments = _comments(path, line, fields, record, own_id, problems)
@@ -152,6 +158,22 @@ def record_thread(path: Path, line: int | None, record: Any, position: int) -> t
         url=text_of(fields, record, "url"), tags=tags_of(fields, record), position=position, own_id=own_id,
         date_precision=precision)
     return documents, problems + thread_problems
+
+
+def _made_storable(record: dict[str, Any]) -> bool:
+    """Drop NULs and replace lone surrogates by U+FFFD in every string a decoded record holds, in place (without
+    recursion: a record may nest as deep as the JSON decoder allows); whether anything changed."""
+    changed = False
+    pending: list[Any] = [record]
+    while pending:
+        container = pending.pop()
+        for key, item in container.items() if isinstance(container, dict) else enumerate(container):
+            if isinstance(item, str) and _UNSTORABLE.search(item):
+                container[key] = _UNSTORABLE.sub(lambda match: "" if match[0] == "\x00" else "\ufffd", item)
+                changed = True
+            elif isinstance(item, (dict, list)):
+                pending.append(item)
+    return changed
 
 
 def _comments(path: Path, line: int | None, fields: Fields, record: dict[str, Any], article_own_id: str,
