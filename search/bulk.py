@@ -29,7 +29,7 @@ from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import binary, mcore, wrappers
 from whoosh.reading import TermInfo, TermNotFound
-from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
+from whoosh.scoring import BM25F, BM25FScorer, WeightingModel, WeightScorer
 from whoosh.searching import Searcher
 
 from search.postings import SegmentPostings, segment_postings
@@ -92,6 +92,9 @@ class _Evaluation:
         self.deadline = deadline
         self._sizes: dict[int, tuple[wq.Query, int]] = {}
         self._infos: dict[tuple[str, str | bytes], tuple[str, bytes, Any] | None] = {}
+        # Each term's posting blocks read so far, decoded, by position in the postings file: a phrase reads the
+        # positions of its candidates from the blocks it has just read their ids from.
+        self._blocks: dict[tuple[str, bytes], dict[int, Any]] = {}
 
     def query(self, q: wq.Query, context: Any, within: np.ndarray | None) -> Found:
         if time.perf_counter() > self.deadline:
@@ -203,8 +206,9 @@ class _Evaluation:
         starts: dict[int, set[int]] = {}
         for number, (offset, fieldname, term) in enumerate(sorted(pieces, key=lambda piece: self._size(
                 wq.Term(piece[1], piece[2])))):
-            matcher = term_postings(self.segment, fieldname, term.encode("utf-8"))
-            positions = dict(values_at(matcher, alive, "positions"))
+            text = term.encode("utf-8")
+            positions = dict(values_at(term_postings(self.segment, fieldname, text), alive, "positions",
+                                       self._blocks.get((fieldname, text))))
             kept: dict[int, set[int]] = {}
             for docnum in alive:
                 shifted = {position - offset for position in positions.get(docnum, ())}
@@ -386,7 +390,7 @@ class _Evaluation:
 
     def _scored(self, matcher: Any, within: np.ndarray | None, figures: Bm25 | None) -> Found:
         """A leaf's postings with BM25F scores from ``figures``, or their weights as scores (None)."""
-        ids, weights = _postings(matcher, self.scored, within)
+        ids, weights = _postings(matcher, self.scored, within, self._blocks.setdefault(matcher.term(), {}))
         if weights is None or figures is None:
             return ids, weights
         lengths = self.segment.lengths(matcher.term()[0])[ids]
@@ -437,10 +441,10 @@ def _size(matcher: Any) -> float:
     return math.inf  # walked one posting at a time: best left to the other side's candidates
 
 
-def _postings(matcher: Any, weighted: bool, within: np.ndarray | None) -> Found:
+def _postings(matcher: Any, weighted: bool, within: np.ndarray | None, blocks: dict[int, Any] | None = None) -> Found:
     """A leaf's remaining document numbers (among ``within``, if given) and, if ``weighted``, their weights:
-    a W3 matcher's blocks read whole (skipping those holding none of ``within``), or a short list inlined
-    in the term info."""
+    a W3 matcher's blocks read whole (skipping those holding none of ``within``; each one read is kept in
+    ``blocks``, if given), or a short list inlined in the term info."""
     if type(matcher) is mcore.ListMatcher:
         start = matcher._i
         ids = np.asarray(matcher._ids[start:], dtype=np.int64)
@@ -464,6 +468,8 @@ def _postings(matcher: Any, weighted: bool, within: np.ndarray | None) -> Found:
                 continue
             seen = through
         ids_read.extend(_block_ids(matcher)[matcher._i:])
+        if blocks is not None:
+            blocks[matcher._dataoffset] = matcher._data
         if weighted:
             matcher._read_weights()
             weights_read.extend(matcher._weights[matcher._i:])
@@ -540,8 +546,21 @@ def _bm25_figures(searcher: Searcher, weighting: BM25F, fieldname: str, text: by
     averages = parent.__dict__.setdefault("_average_field_lengths", {})
     if fieldname not in averages:
         averages[fieldname] = parent.avg_field_length(fieldname) or 1
-    return Bm25(parent.idf(fieldname, text), averages[fieldname], weighting._field_B.get(fieldname, weighting.B),
+    return Bm25(_idf(parent, fieldname, text), averages[fieldname], weighting._field_B.get(fieldname, weighting.B),
                 weighting.K1)
+
+
+def _idf(parent: Searcher, fieldname: str, text: bytes) -> float:
+    """``parent.idf``, its document frequency summed from the segments' remembered term look-ups (Whoosh's asks
+    every segment's term index afresh for each term it has not seen), kept per searcher as Whoosh keeps it."""
+    if type(parent.weighting).idf is not WeightingModel.idf:
+        return parent.idf(fieldname, text)
+    known = parent.__dict__.setdefault("_idfs", {})
+    if (fieldname, text) not in known:
+        infos = (segment_term_info(segment, fieldname, text) for segment in segment_postings(parent))
+        frequency = sum(info.doc_frequency() for info in infos if info is not None)
+        known[fieldname, text] = math.log(parent.doc_count_all() / (frequency + 1)) + 1  # WeightingModel.idf's sum
+    return known[fieldname, text]
 
 
 def segment_term_info(segment: SegmentPostings, fieldname: str, text: bytes) -> TermInfo | None:
@@ -571,9 +590,11 @@ def term_postings(segment: SegmentPostings, fieldname: str, text: bytes, info: T
                                         term=(fieldname, text))
 
 
-def values_at(matcher: Any, docnums: list[int], astype: str) -> Iterator[tuple[int, Any]]:
+def values_at(matcher: Any, docnums: list[int], astype: str,
+              blocks: dict[int, Any] | None = None) -> Iterator[tuple[int, Any]]:
     """The posting values (decoded as ``astype``) of those of ``docnums`` (ascending) that a term's postings
-    hold: blocks before each document skipped unread, the document found in its block by bisection."""
+    hold: blocks before each document skipped unread (those in ``blocks``, already decoded, taken from there),
+    the document found in its block by bisection."""
     if type(matcher) is wrappers.FilterMatcher:  # deleted documents left out: none of them is asked for
         matcher = matcher.child
     if type(matcher) is not W3LeafMatcher:
@@ -585,12 +606,16 @@ def values_at(matcher: Any, docnums: list[int], astype: str) -> Iterator[tuple[i
                 yield docnum, matcher.value_as(astype)
         return
     decode = matcher.format.decoder(astype)
+    ids = None  # the current block's document numbers, once read
     for docnum in docnums:
-        while matcher.is_active() and matcher.block_max_id() < docnum:
-            matcher._next_block()
-        if not matcher.is_active():
-            return
-        ids = _block_ids(matcher)
+        if ids is None or docnum > matcher._maxid:  # (the block's last document)
+            while matcher.is_active() and matcher.block_max_id() < docnum:
+                matcher._next_block()
+            if not matcher.is_active():
+                return
+            if blocks and matcher._data is None:
+                matcher._data = blocks.get(matcher._dataoffset)
+            ids = _block_ids(matcher)
         matcher._i = bisect_left(ids, docnum, matcher._i)
         if ids[matcher._i] == docnum:
             yield docnum, decode(matcher.value())

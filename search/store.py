@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -156,14 +157,22 @@ class SegmentCache:
         self._entries: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
         self._bound = bound
         self._lock = threading.Lock()
+        # Each reader's (index folder, segment id), worked out once: a page asks for a hundred values or more.
+        self._segments: weakref.WeakKeyDictionary[Any, tuple[str, str] | None] = weakref.WeakKeyDictionary()
 
     def get(self, reader: Any, name: str, build: Callable[[Any], T]) -> T:
         """The value called ``name`` for the segment of ``reader`` (a per-segment reader), built once."""
-        segment = reader.segment() if hasattr(reader, "segment") else None
+        try:
+            segment = self._segments.get(reader, ...)
+        except TypeError:  # a reader that cannot be weakly referenced: worked out every time
+            segment = _segment_key(reader)
+        if segment is ...:
+            segment = _segment_key(reader)
+            with self._lock:
+                self._segments[reader] = segment
         if segment is None:  # the reader of an index with no segment yet: nothing worth keeping
             return build(reader)
-        storage = getattr(reader, "_storage", None)
-        key = (str(getattr(storage, "folder", id(storage))), segment.segment_id(), name)
+        key = (*segment, name)
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
@@ -174,6 +183,15 @@ class SegmentCache:
             while len(self._entries) > self._bound:
                 self._entries.popitem(last=False)
         return value
+
+
+def _segment_key(reader: Any) -> tuple[str, str] | None:
+    """(index folder, segment id) of a per-segment reader; None for a reader with no segment."""
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    if segment is None:
+        return None
+    storage = getattr(reader, "_storage", None)
+    return str(getattr(storage, "folder", id(storage))), segment.segment_id()
 
 
 SEGMENT_CACHE = SegmentCache()
