@@ -3,11 +3,12 @@
 Whoosh's own writer sends every posting through a pool of Python tuples, sorts them, spills
 them to pickled runs on disk, merges the runs back, reads each document's field length
 through a column reader per posting, and builds blocks one posting at a time. Here each
-field keeps its postings in flat arrays (term number, document, weight, length of the encoded
-value); a commit sorts them once by term (numpy, stable, so documents stay in order) and
-writes each term's blocks in exactly the layout ``whoosh.codec.whoosh3`` reads. Reading,
-matchers, scoring and merging stay Whoosh's own; the segments name the plain ``W3Codec``,
-so ``open_dir`` reads an index written here without this module.
+field keeps its postings in flat arrays (term key, document, weight, length of the encoded
+value), filled a document's field at a time (``ColumnIndexed`` fields) or a merged block at a
+time; a commit sorts them once by term (numpy, stable, so documents stay in order) and writes
+each term's blocks in the layout ``whoosh.codec.whoosh3`` reads, the many short posting lists
+all at once with numpy. Reading, matchers and scoring stay Whoosh's own; the segments name the
+plain ``W3Codec``, so ``open_dir`` reads an index written here without this module.
 
 When a writer's arrays outgrow ``limitmb`` it closes its segment and starts another, so a
 long rebuild keeps memory bounded and still lands in one commit.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import zlib
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from hashlib import md5
 from itertools import repeat
 from multiprocessing import Queue, cpu_count
@@ -216,15 +217,21 @@ class FieldPostings:
         self.values = bytearray()
         self.fixed_size = fixed_size
 
-    def add(self, term: bytes, docnum: int, weight: float, value: bytes | None) -> None:
-        """One posting of a merged segment; new documents come through ``add_document``."""
+    def add_merged(self, term: bytes, docs: np.ndarray, weights: Sequence[float],
+                   values: Sequence[bytes | None]) -> None:
+        """A block of a merged segment's postings of one term (documents renumbered); new documents come
+        through ``add_document`` and ``add_columns``."""
+        if not len(docs):  # every posting of the block in a deleted document
+            return
         self._run(None)
-        self.keys.append(self.terms.setdefault(term, len(self.terms)))
-        self.docs.append(docnum)
-        self.weights.append(weight)
-        value = b"" if self.fixed_size == 0 else value or b""
-        self.value_lengths.append(len(value))
-        self.values += value
+        self.keys.extend(repeat(self.terms.setdefault(term, len(self.terms)), len(docs)))
+        self.docs.frombytes(docs.astype(np.uint32).tobytes())
+        self.weights.frombytes(np.asarray(weights, dtype=np.float32).tobytes())
+        if self.fixed_size == 0:
+            self.value_lengths.extend(repeat(0, len(docs)))
+        else:
+            self.value_lengths.extend(map(len, values))
+            self.values += b"".join(values)
 
     def add_document(self, docnum: int, postings: Iterable[tuple[bytes, int, float, bytes | None]],
                      boost: float) -> int:
@@ -456,6 +463,21 @@ class _SortedChunk:
         return found if self.fixed_size is None else b"".join(found)
 
 
+def _term_blocks(terms: Any, info: Any, format_: Any) -> Iterator[tuple[Sequence[int], Sequence[float],
+                                                                     Sequence[bytes | None]]]:
+    """A term's postings in a segment being merged, block by block: ids, weights, values."""
+    if info.is_inlined():
+        yield info.inlined_postings()
+        return
+    matcher = terms._codec.postings_reader(terms._postfile, info, format_)
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_weights()
+        matcher._read_values()
+        yield matcher._ids, matcher._weights, matcher._values
+        matcher._next_block()
+
+
 def _fixed(opcode: bytes | np.ndarray, numbers: np.ndarray, layout: str) -> np.ndarray:
     """Records of a pickle opcode and a number packed as ``layout`` (numpy's byte order and size)."""
     opcodes = np.asarray(opcode)
@@ -582,9 +604,33 @@ class BatchSegmentWriter(SegmentWriter):
         self._spill_if_over_limit()
 
     def add_postings_to_pool(self, reader: Any, startdoc: int, docmap: dict[int, int] | None) -> None:
-        """Merged segments' postings go to the same arrays as new documents'."""
-        for fieldname, term, docnum, weight, value in self._process_posts(reader.iter_postings(), startdoc, docmap):
-            self._field_postings(fieldname).add(term, docnum, weight, value)
+        """Merged segments' postings go to the same arrays as new documents', a whole block at a time.
+
+        Whoosh's ``iter_postings`` takes several Python calls per posting, which made the last
+        commit's merge most of a big run. Blocks are read through the W3 matcher's own block
+        readers (private, but whoosh-reloaded is pinned; tests/test_codec.py compares merged
+        indexes with Whoosh's writer). Deleted documents are left out (``docmap`` lacks them).
+        """
+        renumbered = None
+        if docmap is not None:
+            renumbered = np.full(reader.doc_count_all(), -1, dtype=np.int64)
+            renumbered[np.fromiter(docmap.keys(), dtype=np.int64)] = np.fromiter(docmap.values(), dtype=np.int64)
+        terms = reader._terms
+        for (fieldname, term), info in terms.items():
+            if fieldname not in self.schema:
+                continue
+            postings = self._field_postings(fieldname)
+            for ids, weights, values in _term_blocks(terms, info, self.schema[fieldname].format):
+                docs = np.asarray(ids, dtype=np.int64)
+                if renumbered is None:
+                    postings.add_merged(term, docs + startdoc, weights, values)
+                    continue
+                docs = renumbered[docs]
+                kept = np.flatnonzero(docs >= 0)
+                if len(kept) < len(docs):
+                    weights = [weights[at] for at in kept.tolist()]
+                    values = [values[at] for at in kept.tolist()]
+                postings.add_merged(term, docs[kept], weights, values)
 
     def _spill_if_over_limit(self) -> None:
         if sum(postings.nbytes() for postings in self._postings.values()) > self.limit_bytes:

@@ -287,8 +287,8 @@ def quote_fingerprints(text: str) -> set[str]:
     shingles = len(words) - QUOTE_SHINGLE + 1
     if shingles < 1:
         return set()
-    hashes = np.fromiter((zlib.crc32(b" ".join(words[start:start + QUOTE_SHINGLE])) & _QUOTE_MASK
-                          for start in range(shingles)), dtype=np.int64, count=shingles)
+    runs = zip(*(words[offset:] for offset in range(QUOTE_SHINGLE)), strict=False)  # each QUOTE_SHINGLE neighbours
+    hashes = np.fromiter(map(zlib.crc32, map(b" ".join, runs)), dtype=np.int64, count=shingles) & _QUOTE_MASK
     if shingles > QUOTE_WINDOW:  # the smallest of each QUOTE_WINDOW neighbours
         windows = shingles - QUOTE_WINDOW + 1
         hashes = np.minimum.reduce([hashes[offset:offset + windows] for offset in range(QUOTE_WINDOW)])

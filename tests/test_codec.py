@@ -240,3 +240,21 @@ def test_term_index_hash_tables_find_every_key_as_whooshs_reader_probes() -> Non
                     assert table["position"][slot], "an empty slot before the key: the reader would stop there"
                     slot, probes = (slot + 1) % slots, probes + 1
                     assert probes < slots
+
+
+def test_a_merge_leaves_out_deleted_documents_as_whooshs_writer_does(build: Callable[..., Path], archive: Path,
+                                                                      tmp_path: Path) -> None:
+    """Merged segments' postings are read a block at a time; a deleted document's postings must not come along."""
+    merged = {}
+    for name in ("batch", "whoosh"):
+        index_dir = tmp_path / name
+        shutil.copytree(build(batch_docs=60), index_dir)
+        index = open_index(index_dir)
+        assert len(index._segments()) > 1
+        writer = whoosh_writer(index) if name == "whoosh" else batch_writer(index, compound=False)
+        writer.delete_by_term("source", indexer.source_key(archive / "iac.jsonl"))
+        writer.commit(optimize=True)
+        assert len(open_index(index_dir)._segments()) == 1
+        merged[name] = term_documents(index_dir)
+    assert merged["batch"] == merged["whoosh"]
+    assert not any(fieldname == "source" and term.endswith(b"iac.jsonl") for fieldname, term in merged["batch"])
