@@ -145,8 +145,8 @@ def _own_name(columns: _Columns, key: str, mine: list[int]) -> str:
 
 @lru_cache(maxsize=65536)
 def _key(spelling: str) -> str:
-    """The author key of a name as the ``author_name`` column spells it."""
-    return author_key(spelling)
+    """The author key of a name as the ``author_name`` column spells it (which spells no author NO_AUTHOR)."""
+    return NO_AUTHOR if spelling == NO_AUTHOR else author_key(spelling)
 
 
 def _threads(columns: _Columns, mine: list[int]) -> tuple[list[ThreadPart], int]:

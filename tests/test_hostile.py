@@ -205,6 +205,16 @@ def test_an_author_name_with_no_letters_is_nobody(client: FlaskClient, odd_index
     assert invoke(odd_index, "author", " ").output == "Error: no author named ' ' in the index\n"
 
 
+def test_replies_to_unsigned_documents_link_to_no_author_page(tmp_path: Path) -> None:
+    """Ada answers an unsigned article: "(unknown)" is listed, not linked to a page that cannot exist."""
+    record = {"title": "Unsigned", "body": "An unsigned strike essay.", "date": "2013-01-12",
+              "comments": [{"author": "Ada", "date": "2013-01-13", "body": "A reply to nobody in particular."}]}
+    (tmp_path / "unsigned.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    index_paths(tmp_path / "index", [tmp_path / "unsigned.jsonl"])
+    page = create_app({"INDEX_DIR": str(tmp_path / "index")}).test_client().get("/author/Ada").get_data(as_text=True)
+    assert "(unknown)" in page and "/author/(unknown)" not in page and "/author/unknown" not in page
+
+
 def test_the_similar_api_takes_doc_as_the_page_does(client: FlaskClient) -> None:
     by_path = client.get(f"/api/similar/{SEED_ARTICLE}").get_json()
     assert client.get(f"/api/similar?doc={SEED_ARTICLE}").get_json()["hits"] == by_path["hits"]
