@@ -121,7 +121,9 @@ def parse(text: str, limits: QueryLimits = DEFAULT_LIMITS) -> ParsedQuery:
                          f"passages like a pasted paragraph, use passage search: 'essays similar -' with the text "
                          f"on standard input, /similar?text=... in the browser or /api/similar?text=...")
     _check_balance(normalized, limits.max_depth)
+    _check_operators(normalized)
     _check_fields(normalized)
+    normalized = _FIELD_CLAUSE.sub(_lowercase_field, normalized)
     parsed = _parse_text(_quote_contractions(normalized))
     if parsed is query.NullQuery and _NEGATION.search(normalized):
         # Only negations ("-union"): everything except what they name, as "NOT union" means.
@@ -528,6 +530,25 @@ def _check_fields(text: str) -> None:
             _check_calendar(value, match.start(2))
         if field == "kind" and value.lower() not in KINDS:
             raise QueryError(f"kind must be {' or '.join(KINDS)}, not '{value}'", match.start(2))
+
+
+def _lowercase_field(match: re.Match[str]) -> str:
+    """A field clause with its name (and a kind's value) in lowercase: ``AUTHOR:Hampton``, ``kind:ARTICLE``."""
+    name, value = match.group(1), match.group(2)
+    if name is None:  # a quoted phrase
+        return match.group(0)
+    return f"{name.lower()}:{value.lower() if name.lower() == 'kind' else value}"
+
+
+_PHRASES = re.compile(r'"[^"]*"?')
+_OPERATOR_PAIR = re.compile(r"\b(AND|OR|NOT)\s+(AND|OR)\b")
+
+
+def _check_operators(text: str) -> None:
+    """Two operators in a row ("a OR OR b") are a slip: Whoosh would quietly read them as AND."""
+    found = _OPERATOR_PAIR.search(_PHRASES.sub(lambda phrase: " " * len(phrase.group(0)), text))
+    if found:
+        raise QueryError(f"'{found.group(1)} {found.group(2)}': two operators in a row; keep one", found.start())
 
 
 def _check_calendar(value: str, position: int) -> None:

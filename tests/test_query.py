@@ -141,3 +141,21 @@ def test_plain_words_parse_to_what_the_full_parser_makes_of_them():
     for text in texts:
         assert repr(_plain_words(text)) == repr(_parser().parse(text)), text
     assert str(parse("running runs").query) == "(title:run OR body:run)"
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("AUTHOR:hampton", "author:hampton"), ("Author:Hampton", "author:hampton"), ("TITLE:serge", "title:serg"),
+    ("Date:2011", "date:y2011"), ("kind:ARTICLE", "kind:article"), ("Kind:Comment", "kind:comment"),
+])
+def test_field_names_and_kinds_are_read_in_any_case(typed: str, expected: str) -> None:
+    assert str(parse(typed).query) == expected
+
+
+@pytest.mark.parametrize("typed", ["serge OR OR trotsky", "serge AND OR trotsky", "serge NOT AND trotsky"])
+def test_two_operators_in_a_row_are_an_error_not_a_silent_and(typed: str) -> None:
+    with pytest.raises(QueryError, match="two operators in a row"):
+        parse(typed)
+
+
+def test_operator_words_inside_a_phrase_are_text() -> None:
+    assert "or or" in str(parse('"x OR OR y"').query)
