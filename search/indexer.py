@@ -15,6 +15,7 @@ import os
 import re
 import signal
 import socket
+import stat
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -121,14 +122,14 @@ def find_sources(paths: Iterable[Path]) -> Sources:
     sources = Sources()
     for path in map(Path, paths):
         if not path.is_dir():
-            sources.files.append(path)
+            _take_file(sources, path, sources.files)
             continue
         found: list[Path] = []
         for folder, folders, names in os.walk(path, onerror=partial(_unreadable_folder, sources, path)):
             folders[:] = [name for name in folders if not name.startswith(".")]
             for name in names:
                 child = Path(folder) / name
-                if name.startswith(".") or not child.is_file():
+                if name.startswith(".") or not _take_file(sources, child):
                     continue
                 if _NOT_ESSAYS.match(name):
                     sources.not_essays.append(child)
@@ -138,6 +139,27 @@ def find_sources(paths: Iterable[Path]) -> Sources:
                     found.append(child)
         sources.files.extend(sorted(found))
     return sources
+
+
+def _take_file(sources: Sources, path: Path, files: list[Path] | None = None) -> bool:
+    """Whether ``path`` can be read as a file (then added to ``files``, if given); if not, it is reported.
+
+    A pipe or a device would block a reader for ever, and a broken link has nothing to read.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        problem = "a broken symbolic link" if path.is_symlink() else "no such file"
+    except OSError as error:
+        problem = f"cannot read file: {error.strerror or error}"
+    else:
+        if stat.S_ISREG(mode):
+            if files is not None:
+                files.append(path)
+            return True
+        problem = "not a regular file (a pipe, socket or device): nothing was read from it"
+    sources.unreadable.append(Problem(path, None, problem, "unreadable"))
+    return False
 
 
 def _unreadable_folder(sources: Sources, root: Path, error: OSError) -> None:

@@ -484,3 +484,16 @@ def test_reading_in_parallel_gives_what_one_process_gives(tmp_path: Path) -> Non
     assert contents(tmp_path / "two") == contents(tmp_path / "one")
     assert [str(p) for p in parallel.problems] == [str(p) for p in serial.problems]
     assert parallel.added == serial.added and parallel.not_essays == serial.not_essays == 2
+
+
+def test_pipes_and_broken_links_are_reported_not_read(index_dir: Path, archive: Path) -> None:
+    """A pipe would block a reader for ever; a broken link has nothing to read: each is named, the rest indexed."""
+    pipe, broken = archive / "feed.jsonl", archive / "gone.jsonl"
+    os.mkfifo(pipe)
+    broken.symlink_to(archive / "nowhere.jsonl")
+    for paths in ([archive], [pipe, broken, *sorted(archive.glob("[cs]*.jsonl"))]):
+        report = index_paths(index_dir, paths)
+        assert sorted((p.path.name, p.kind, p.reason) for p in report.failed) == [
+            ("feed.jsonl", "unreadable", "not a regular file (a pipe, socket or device): nothing was read from it"),
+            ("gone.jsonl", "unreadable", "a broken symbolic link")]
+        assert report.files_read + report.files_unchanged == 2
