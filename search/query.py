@@ -544,11 +544,26 @@ _PHRASES = re.compile(r'"[^"]*"?')
 _OPERATOR_PAIR = re.compile(r"\b(AND|OR|NOT)\s+(AND|OR)\b")
 
 
+_LONE_SIGN = re.compile(r"(?:^|(?<=[\s(]))([-+])(?=\s|\)|$)")
+_ODD_EDITS = re.compile(r"(?<=\w)~(-|\d+\.\d*|\d*\.\d+)")
+_EMPTY_RANGE = re.compile(r"\bdate:[\[{]\s*to\s*[\]}]", re.IGNORECASE)
+
+
 def _check_operators(text: str) -> None:
-    """Two operators in a row ("a OR OR b") are a slip: Whoosh would quietly read them as AND."""
-    found = _OPERATOR_PAIR.search(_PHRASES.sub(lambda phrase: " " * len(phrase.group(0)), text))
-    if found:
+    """Slips Whoosh would quietly misread: two operators in a row ("a OR OR b", read as AND), a sign apart from
+    its word ("- serge", which excluded nothing), fractional or negative edits ("word~1.5", read as ~1), and a
+    date range with no date at either end (every dated document)."""
+    bare = _PHRASES.sub(lambda phrase: " " * len(phrase.group(0)), text)
+    if found := _OPERATOR_PAIR.search(bare):
         raise QueryError(f"'{found.group(1)} {found.group(2)}': two operators in a row; keep one", found.start())
+    if found := _LONE_SIGN.search(bare):
+        raise QueryError(f"a '{found.group(1)}' must touch the word it applies to, as in {found.group(1)}word",
+                         found.start(1))
+    if found := _ODD_EDITS.search(bare):
+        raise QueryError("a fuzzy search takes a whole number of edits: ~1 or ~2", found.start())
+    if found := _EMPTY_RANGE.search(bare):
+        raise QueryError("a date range needs a date at one end at least, as in date:[2011 to] or date:[to 2012]",
+                         found.start())
 
 
 def _check_calendar(value: str, position: int) -> None:

@@ -159,3 +159,19 @@ def test_two_operators_in_a_row_are_an_error_not_a_silent_and(typed: str) -> Non
 
 def test_operator_words_inside_a_phrase_are_text() -> None:
     assert "or or" in str(parse('"x OR OR y"').query)
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("- serge", "must touch the word it applies to"), ("strike - serge", "must touch the word it applies to"),
+    ("a + strike", "must touch the word it applies to"), ("strike~1.5", "whole number of edits"),
+    ("strike~-1", "whole number of edits"), ("date:[ TO ]", "needs a date at one end at least"),
+])
+def test_slips_whoosh_would_misread_are_errors(typed: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        parse(typed)
+
+
+@pytest.mark.parametrize("typed", ["-serge strike", "strike -serge", "pre-war", "date:[2011 to]", "strike~1",
+                                   '"a - b"'])
+def test_signs_edits_and_open_ranges_written_as_meant_still_parse(typed: str) -> None:
+    parse(typed)
