@@ -88,6 +88,18 @@ def test_binary_files_utf16_without_its_mark_and_nuls_in_text(tmp_path: Path) ->
     assert all("\x00" not in hit["highlights"]["snippet"]["text"] for hit in found)
 
 
+def test_utf16_with_its_mark_is_read_without_a_warning_so_strict_accepts_it(tmp_path: Path) -> None:
+    """Excel's "Unicode text" and Notepad's "Unicode" save UTF-16 with a byte-order mark: nothing is wrong with it."""
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    (folder / "sheet.csv").write_bytes("title,author,date,body\nMarked,Ann Bee,2012-03-04,The café strike.\n"
+                                       .encode("utf-16"))
+    result = invoke(tmp_path / "index", "index", str(folder), "--strict")
+    assert result.exit_code == 0, result.output
+    found = json.loads(invoke(tmp_path / "index", "search", "café", "--json").output)["hits"]
+    assert [hit["title"] for hit in found] == ["Marked"]
+
+
 def test_static_site_posts_hugo_toml_jekyll_dates_and_drafts(tmp_path: Path) -> None:
     """Hugo's "+++" TOML header is front matter, not text; a Jekyll post is dated by its file name; drafts are
     left out and counted, as WordPress drafts are; a TOML error names its line in the file."""

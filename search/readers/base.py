@@ -70,11 +70,13 @@ _LATIN_LOOKALIKES = {"ascii", "utf_8", "cp1250", "cp1252", "latin_1", "iso8859_2
 
 
 def decode(path: Path, data: bytes) -> tuple[str, list[Problem]]:
-    """Decode a file's bytes: UTF-8 (with or without BOM), else the detected legacy encoding."""
+    """Decode a file's bytes: UTF-8 (with or without BOM), UTF-16 with its BOM, else the detected legacy encoding."""
     if not data.strip():
         raise ReadError(path, None, "file is empty", "empty file")
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), []
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its byte-order mark, as Excel's "Unicode text"
+        return data.decode("utf-16", errors="replace"), []
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as error:
