@@ -337,3 +337,13 @@ def test_pages_escape_what_a_query_carries(client: FlaskClient) -> None:
     page = client.get(f"/search?q={quote(payload)}").get_data(as_text=True)
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
 
+
+
+def test_a_byte_order_mark_inside_a_record_never_starts_a_title(tmp_path: Path) -> None:
+    """Speeches converted from marked files keep the mark in their text: it is invisible, and not part of a title."""
+    (tmp_path / "speeches.jsonl").write_text(json.dumps({"author": "A Speaker", "date": "1999-01-01",
+                                                         "body": "\ufeffMr. President, the strike goes on."}) + "\n",
+                                             encoding="utf-8")
+    assert invoke(tmp_path / "index", "index", str(tmp_path / "speeches.jsonl")).exit_code == 0
+    shown = json.loads(invoke(tmp_path / "index", "search", "strike", "--json").output)["hits"][0]
+    assert shown["title"].startswith("Mr. President") and "\ufeff" not in shown["highlights"]["snippet"]["text"]

@@ -112,6 +112,9 @@ class RawComment:
     date_precision: DatePrecision = ""
 
 
+_BYTE_ORDER_MARK = "\ufeff"
+
+
 def build_thread(
     path: Path,
     *,
@@ -134,6 +137,8 @@ def build_thread(
     """
     source = str(path)
     problems: list[Problem] = []
+    # A byte-order mark inside a text (a file's mark kept by a converter) is invisible but would start the title.
+    title, body = title.lstrip(_BYTE_ORDER_MARK), body.lstrip(_BYTE_ORDER_MARK)
     generated = not title.strip()
     if generated:
         title = untitled_title(body)
@@ -161,7 +166,7 @@ def build_thread(
                                     "reply link"))
         ids.append(doc_id)
         documents.append(
-            Document(doc_id, "comment", title, raw.author, raw.date, raw.body, art_id, source,
+            Document(doc_id, "comment", title, raw.author, raw.date, raw.body.lstrip(_BYTE_ORDER_MARK), art_id, source,
                      position + index + 1, parent, url, (), heading=raw.heading,
                      date_precision=raw.date_precision)
         )
