@@ -390,3 +390,12 @@ def test_cms_comment_numbers_are_kept_in_comment_ids() -> None:
     wordpress = read_file(THREADS / "wordpress-four-day-week.html").documents
     assert all(c.id.startswith(f"{wordpress[0].id}.comment-") for c in wordpress[1:])
     assert wordpress[1].id.endswith(".comment-2201")
+
+
+def test_a_medium_export_takes_its_address_from_the_canonical_link() -> None:
+    """Medium's export has no <link rel="canonical">: the post's address is the footer's a.p-canonical."""
+    result = read_file(THREADS / "medium-export-general-strike.html")
+    (article,) = result.documents
+    assert article.url == "https://medium.com/@ann.bee/on-the-general-strike-abc123"
+    assert (article.title, article.author) == ("On the General Strike", "Ann Bee")
+    assert "mass strike is the method of motion" in article.body and "Canonical link" not in article.body

@@ -105,6 +105,7 @@ def read_html(path: Path, text: str) -> ReadResult:
     comments, comment_problems = _comment_thread(path, tree)
     problems.extend(comment_problems)
     linked, emphasised = _texts_of(tree, "a[@href and not(starts-with(@href, '#'))]"), _texts_of(tree, _HEADLINES)
+    canonical = _canonical_link(tree)
     # fast: no fallback extractors (readability, jusText). On 150 Socialist Worker pages the output was the
     # same and extraction took 14% less time (benchmarks/reading.py).
     extracted = trafilatura.bare_extraction(
@@ -150,9 +151,18 @@ def read_html(path: Path, text: str) -> ReadResult:
         )
     documents, thread_problems = build_thread(
         path, title=title, author=author, date=when, body=without_site_chrome("\n\n".join(lines)), comments=comments,
-        url=extracted.url or "", date_precision=precision,
+        url=extracted.url or canonical, date_precision=precision,
     )
     return ReadResult(documents, problems + thread_problems)
+
+
+def _canonical_link(tree: HtmlElement) -> str:
+    """The page's own address from a link marked canonical in its body, as Medium's export writes it
+    (``<a class="p-canonical">``) where the page has no ``<link rel="canonical">``; "" when there is none."""
+    for href in tree.xpath("//a[contains(concat(' ', normalize-space(@class), ' '), ' p-canonical ')]/@href"):
+        if href.startswith(("https://", "http://")):
+            return href.strip()
+    return ""
 
 
 def _unwrap_layout_tables(tree: HtmlElement) -> None:
