@@ -579,15 +579,7 @@ def term_postings(segment: SegmentPostings, fieldname: str, text: bytes, info: T
     """A segment's unscored posting reader for a term, deleted documents included; None without the term."""
     if info is None:
         info = segment_term_info(segment, fieldname, text)
-    if info is None:
-        return None
-    reader = segment.reader
-    terms = getattr(reader, "_terms", None)
-    if terms is None or not hasattr(terms, "_codec"):
-        matcher = reader.postings(fieldname, text)
-        return matcher.child if type(matcher) is wrappers.FilterMatcher else matcher
-    return terms._codec.postings_reader(terms._postfile, info, reader.schema[fieldname].format,
-                                        term=(fieldname, text))
+    return None if info is None else segment.matcher(fieldname, text, info)
 
 
 def values_at(matcher: Any, docnums: list[int], astype: str,

@@ -21,11 +21,12 @@ from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader, TermInfo, TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from search.store import SEGMENT_CACHE
+from search.store import SEGMENT_CACHE, segment_key
 
 TERMS_REMEMBERED = 20_000  # term look-ups remembered per segment and field, then started afresh
 _UNKNOWN = object()
@@ -71,19 +72,23 @@ class SegmentPostings:
         if info.is_inlined():
             ids, weights, _ = info.inlined_postings()
             return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
-        key = (self._segment_key(), fieldname, term)
+        key = (segment_key(self.reader), fieldname, term)
         found = POSTING_ARRAYS.get(key)
         if found is None:
-            terms = self.reader._terms
-            found = _block_arrays(terms._codec.postings_reader(terms._postfile, info,
-                                                               self.reader.schema[fieldname].format))
+            found = _block_arrays(self.matcher(fieldname, term, info))
             POSTING_ARRAYS.put(key, found)
         return found
 
-    def _segment_key(self) -> tuple[str, str]:
-        """The segment's name in its folder: the same however many searchers and threads read it."""
-        storage = getattr(self.reader, "_storage", None)
-        return str(getattr(storage, "folder", id(storage))), self.reader.segment().segment_id()
+    def matcher(self, fieldname: str, term: str | bytes, info: TermInfo) -> Any:
+        """A posting reader for a term this segment holds, made from its remembered term info (Whoosh's own
+        ``postings`` looks the term up again), deleted documents included."""
+        terms = getattr(self.reader, "_terms", None)
+        if terms is None or not hasattr(terms, "_codec"):  # not a Whoosh 3 segment: Whoosh's own way
+            matcher = self.reader.postings(fieldname, term)
+            return matcher.child if type(matcher) is FilterMatcher else matcher
+        text = term.encode("utf-8") if isinstance(term, str) else term
+        return terms._codec.postings_reader(terms._postfile, info, self.reader.schema[fieldname].format,
+                                            term=(fieldname, text))
 
     def lengths(self, fieldname: str) -> np.ndarray:
         """Each document's length in a field, as BM25 reads it (at least 1), kept while the segment is in use."""

@@ -165,9 +165,9 @@ class SegmentCache:
         try:
             segment = self._segments.get(reader, ...)
         except TypeError:  # a reader that cannot be weakly referenced: worked out every time
-            segment = _segment_key(reader)
+            segment = segment_key(reader)
         if segment is ...:
-            segment = _segment_key(reader)
+            segment = segment_key(reader)
             with self._lock:
                 self._segments[reader] = segment
         if segment is None:  # the reader of an index with no segment yet: nothing worth keeping
@@ -185,7 +185,7 @@ class SegmentCache:
         return value
 
 
-def _segment_key(reader: Any) -> tuple[str, str] | None:
+def segment_key(reader: Any) -> tuple[str, str] | None:
     """(index folder, segment id) of a per-segment reader; None for a reader with no segment."""
     segment = reader.segment() if hasattr(reader, "segment") else None
     if segment is None:
