@@ -42,6 +42,7 @@ from search.serialize import hit_json
 MAX_PASSAGE_CHARS = 20_000  # longer passages are trimmed at a word boundary
 MAX_TERMS = 50  # the most informative words of a passage that are searched (benchmarks/results/relevance.md)
 LONG_PASSAGE_WORDS = 1000  # from this many words on, a passage's words said once are left out
+MAX_CANDIDATES = 400  # a passage's words looked up in the index at most (3,000 different words took seconds)
 MAX_DOC_SHARE = 0.4  # a word in more than this share of documents says little ...
 MIN_DOCS_FOR_SHARE = 50  # ... once the index is big enough for shares to mean anything
 TITLE_WEIGHT = 0.5  # a passage word in a title counts this much beside the same word in a body
@@ -187,6 +188,8 @@ def passage_terms(searcher: Searcher, text: str, documents: int, exclude: str | 
     most = documents * MAX_DOC_SHARE if documents >= MIN_DOCS_FOR_SHARE else documents
     least = 2 if sum(counts.values()) >= LONG_PASSAGE_WORDS else 1
     candidates = [(term, count) for term, count in counts.items() if count >= least] or list(counts.items())
+    if len(candidates) > MAX_CANDIDATES:  # each is looked up in every segment: the most repeated, then the longest
+        candidates = sorted(candidates, key=lambda item: (-item[1], -len(item[0]), item[0]))[:MAX_CANDIDATES]
     terms: list[tuple[float, str, int]] = []
     for term, count in candidates:
         frequency = _doc_frequency(segments, body, term) or _doc_frequency(segments, title, term)

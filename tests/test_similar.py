@@ -15,10 +15,13 @@ from click.testing import CliRunner
 
 from search.cli import main
 from search.indexer import index_paths
+from search.postings import SegmentPostings
 from search.query import QueryLimits
 from search.results import Filters
 from search.similar import (
+    MAX_CANDIDATES,
     MAX_PASSAGE_CHARS,
+    MAX_TERMS,
     PassageError,
     UnknownDocument,
     looks_like_passage,
@@ -353,3 +356,20 @@ def test_a_long_query_in_the_search_box_runs_as_a_passage_saying_so(client) -> N
     assert "it was run as a passage" in page and "Search for every word instead" in page
     assert client.get("/search", query_string={"q": FACTION, "mode": "words"}).status_code in (200, 400)
     assert client.get("/search", query_string={"q": "faction"}).status_code == 200
+
+
+def test_a_passage_of_thousands_of_different_words_looks_up_a_bounded_number(
+        essays: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every word of a passage is looked up in every segment: past MAX_CANDIDATES the most repeated and the
+    longest are kept, so a hostile passage of all-different words cannot hold a searcher for seconds."""
+    searcher = searcher_of(essays)
+    words = sorted({term.decode() for term in searcher.reader().lexicon("body_exact") if term.isalpha()})
+    assert len(words) > MAX_CANDIDATES * 2
+    looked_up = []
+    real = SegmentPostings.term_info
+    monkeypatch.setattr(SegmentPostings, "term_info",
+                        lambda self, fieldname, term: looked_up.append(term) or real(self, fieldname, term))
+    page = similar_to_text(searcher, " ".join(words[:MAX_CANDIDATES * 2]), limits=QueryLimits(seconds=60))
+    assert page.hits and not page.partial
+    segments = len(searcher.leaf_searchers())
+    assert len(set(looked_up)) <= MAX_CANDIDATES and len(looked_up) <= 2 * segments * (MAX_CANDIDATES + MAX_TERMS)
