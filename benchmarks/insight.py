@@ -63,11 +63,11 @@ def fingerprints_alone(documents: list, target: Path) -> tuple[float, float]:
     """(seconds, MB) of an index holding only the ``quotes`` field of the documents: the field's own cost
     at sizes where building the whole index twice would take too long."""
     from whoosh import index as whoosh_index
-    from whoosh.fields import ID, Schema
+    from whoosh.fields import Schema
 
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    index = whoosh_index.create_in(str(target), Schema(quotes=ID(analyzer=schema_module.FINGERPRINTS)))
+    index = whoosh_index.create_in(str(target), Schema(quotes=schema_module.FingerprintField()))
     started = time.perf_counter()
     writer = index.writer(limitmb=128)
     for document in documents:

@@ -30,6 +30,7 @@ from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W
 from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.index import FileIndex
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.reading import SegmentReader
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import IndexingError, SegmentWriter
@@ -95,11 +96,12 @@ class BatchFieldWriter(W3FieldWriter):
         postfile = self._postfile
         for chunk in postings.sorted_chunks(length_bytes):
             entry = np.empty(len(chunk.terms), dtype=_TERM_ENTRY)
-            short = chunk.counts <= SHORT_POSTINGS
+            inlined = chunk.counts <= INLINE_POSTINGS
+            short = (chunk.counts <= SHORT_POSTINGS) & ~inlined
             if short.any():
                 blob, entry[short] = chunk.short_terms(np.flatnonzero(short), postfile.tell())
                 postfile.write(blob)
-            several = np.flatnonzero(~short)
+            several = np.flatnonzero(~short & ~inlined)
             if len(several):
                 infos = []
                 for number in several.tolist():
@@ -107,7 +109,17 @@ class BatchFieldWriter(W3FieldWriter):
                     infos.append(info + pack_long(postfile.tell()) + pack_int(sum(map(len, blocks))))
                     postfile.write(b"".join(blocks))
                 entry[several] = np.frombuffer(b"".join(infos), dtype=_TERM_ENTRY)
-            self._tindex.add_sorted(pack_ushort(self._fieldid), chunk.terms, entry)
+            values = entry.view(np.uint8).reshape(len(entry), _TERM_ENTRY.itemsize)
+            if not inlined.any():
+                self._tindex.add_sorted(pack_ushort(self._fieldid), chunk.terms, values.ravel(),
+                                        np.full(len(entry), _TERM_ENTRY.itemsize))
+                continue
+            rows = [row.tobytes() for row in values]
+            for number, info in zip(np.flatnonzero(inlined).tolist(), chunk.inlined_infos(inlined), strict=True):
+                rows[number] = info
+            self._tindex.add_sorted(pack_ushort(self._fieldid), chunk.terms,
+                                    np.frombuffer(b"".join(rows), dtype=np.uint8),
+                                    np.fromiter(map(len, rows), dtype=np.int64, count=len(rows)))
         self.finish_field()
 
 
@@ -116,8 +128,9 @@ class BatchHashWriter(OrderedHashWriter):
     with numpy. A table may place colliding keys differently from Whoosh's (any order of a run of slots
     after a key's home slot is found by the same probing), so it reads the same."""
 
-    def add_sorted(self, field_prefix: bytes, terms: list[bytes], values: np.ndarray) -> None:
-        """``add`` for each key ``field_prefix + term`` (sorted) with its fixed-size value row."""
+    def add_sorted(self, field_prefix: bytes, terms: list[bytes], values: np.ndarray, value_lengths: np.ndarray) -> None:
+        """``add`` for each key ``field_prefix + term`` (sorted) with its value, ``value_lengths[i]`` bytes of
+        ``values`` (one after another)."""
         if not terms:
             return
         if field_prefix + terms[0] <= self.lastkey:
@@ -125,9 +138,10 @@ class BatchHashWriter(OrderedHashWriter):
         head = np.empty(len(terms), dtype=[("key_length", ">i4"), ("value_length", ">i4"), ("field", "S2")])
         term_lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
         head["key_length"] = term_lengths + len(field_prefix)
-        head["value_length"] = values.dtype.itemsize
+        head["value_length"] = value_lengths
         head["field"] = field_prefix
-        blob, offsets = _records(head, np.frombuffer(b"".join(terms), dtype=np.uint8), term_lengths, values)
+        blob, offsets = _records(head, [(np.frombuffer(b"".join(terms), dtype=np.uint8), term_lengths),
+                                        (values, np.asarray(value_lengths, dtype=np.int64))])
         positions = self.dbfile.tell() + offsets
         self.dbfile.write(blob)
         self.index.extend(positions.tolist())
@@ -180,24 +194,20 @@ def _hash_table(hashes: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return table
 
 
-def _records(head: np.ndarray, middle: np.ndarray, middle_lengths: np.ndarray, tail: np.ndarray
-             ) -> tuple[bytes, np.ndarray]:
-    """Records of ``head[i]``, ``middle_lengths[i]`` bytes of ``middle``, ``tail[i]``, one after another,
-    and where each starts: the fixed parts are rows of structured arrays, the middles one byte array."""
-    count = len(middle_lengths)
-    head_bytes = head.view(np.uint8).reshape(count, head.dtype.itemsize)
-    tail_bytes = tail.view(np.uint8).reshape(count, tail.dtype.itemsize)
-    sizes = head.dtype.itemsize + middle_lengths + tail.dtype.itemsize
-    starts = np.zeros(count, dtype=np.int64)
-    np.cumsum(sizes[:-1], out=starts[1:])
-    out = np.empty(int(sizes.sum()), dtype=np.uint8)
-    out[(starts[:, None] + np.arange(head.dtype.itemsize)).ravel()] = head_bytes.ravel()
-    middle_starts = np.repeat(starts + head.dtype.itemsize - (np.cumsum(middle_lengths) - middle_lengths),
-                              middle_lengths)
-    out[middle_starts + np.arange(len(middle))] = middle
-    tail_starts = starts + head.dtype.itemsize + middle_lengths
-    out[(tail_starts[:, None] + np.arange(tail.dtype.itemsize)).ravel()] = tail_bytes.ravel()
-    return out.tobytes(), starts
+def _records(head: np.ndarray, parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[bytes, np.ndarray]:
+    """Records of ``head[i]`` then, for each part ``(data, lengths)``, its ``lengths[i]`` bytes (each part's
+    data holds every record's bytes one after another), and where each record starts."""
+    count = len(head)
+    sources = [head.view(np.uint8).ravel()] + [data for data, _ in parts]
+    lengths = np.stack([np.full(count, head.dtype.itemsize, dtype=np.int64)] + [part_lengths for _, part_lengths in parts],
+                       axis=1)
+    bases = np.cumsum([0] + [len(source) for source in sources[:-1]])
+    starts = np.stack([np.cumsum(column) - column + base for column, base in zip(lengths.T, bases, strict=True)], axis=1)
+    lengths, starts = lengths.ravel(), starts.ravel()
+    out_starts = np.cumsum(lengths) - lengths
+    gather = np.repeat(starts - out_starts, lengths) + np.arange(int(lengths.sum()))
+    record_starts = out_starts.reshape(count, len(sources))[:, 0]
+    return np.concatenate(sources)[gather].tobytes(), record_starts
 
 
 class FieldPostings:
@@ -337,6 +347,10 @@ class FieldPostings:
 _TERM_ENTRY_INFO = np.dtype([("inlined", "u1"), ("weight", ">f4"), ("frequency", ">u4"), ("min_length", "u1"),
                              ("max_length", "u1"), ("max_weight", ">f4"), ("min_id", ">u4"), ("max_id", ">u4")])
 _TERM_ENTRY = np.dtype(_TERM_ENTRY_INFO.descr + [("offset", ">i8"), ("size", ">i4")])
+# Terms with at most this many postings are written into the term index itself (Whoosh's inlined term info),
+# not as a block of their own: a block's headers cost some 50 bytes, and most terms are found in few documents
+# (at 10,000 documents, inlining up to 4 postings made the index 10% smaller).
+INLINE_POSTINGS = 4
 # Terms with at most this many postings (one block) are encoded all at once with numpy, their blocks
 # uncompressed; longer ones block by block, compressed. Both pickles of a short term's block (its info:
 # count, last id, max weight, compression, min and max length; its data: ids, weights, values) are
@@ -417,6 +431,21 @@ class _SortedChunk:
         entry["offset"] = offset + np.concatenate(([0], np.cumsum(sizes)[:-1]))
         entry["size"] = sizes
         return blob, entry
+
+    def inlined_infos(self, inlined: np.ndarray) -> list[bytes]:
+        """The term-index entries (W3TermInfo, postings inlined) of the terms marked in ``inlined``."""
+        firsts = self.bounds[:-1][inlined]
+        infos = []
+        for first, count in zip(firsts.tolist(), self.counts[inlined].tolist(), strict=True):
+            end = first + count
+            docs, weights = self.docs[first:end].tolist(), self.weights[first:end].tolist()
+            lengths = self.lengths[first:end].tolist()
+            values = [None] * count if self.fixed_size == 0 else list(map(self.values.__getitem__, map(
+                slice, self.starts[first:end].tolist(), self.ends[first:end].tolist())))
+            info = _TERM_INFO.pack(True, sum(weights), count, min(filter(None, lengths), default=0), max(lengths),
+                                   max(weights), docs[0], docs[-1])
+            infos.append(info + dumps((tuple(docs), tuple(weights), tuple(values)), PICKLE_PROTOCOL))
+        return infos
 
     def blocks(self, number: int) -> tuple[list[bytes], bytes]:
         """A term's postings in blocks of BLOCK_LIMIT and its W3TermInfo bytes (without the extent)."""
@@ -766,6 +795,35 @@ class BatchMpWriter(MpWriter, BatchSegmentWriter):
             finalsegments += segments
         self._commit_toc(finalsegments + self.finished_segments())
         self._finish()
+
+
+# A segment holding fewer live documents than this share of the biggest one's, or than SMALL_SEGMENT_DOCS
+# (a merge of so few costs well under a second), is merged, when there are two.
+SMALL_SEGMENT_SHARE = 0.5
+SMALL_SEGMENT_DOCS = 1_000
+
+
+def merge_small_segments(writer: SegmentWriter, segments: list[W3Segment]) -> list[W3Segment]:
+    """A merge policy (``commit(mergetype=...)``): the segments much smaller than the biggest, or mostly
+    deleted, merged into the writer's own; returns the segments left as they are.
+
+    The batch writer's segments are as big as its memory allows, and a merge, bound by the same
+    memory, cannot make them bigger. Whoosh's MERGE_SMALL rewrites every segment once there are about
+    twenty (at 100,000 documents, a third of the run's time in one process, to end with 16 segments
+    instead of 22); this merges only what small runs, a run's last part-filled segments and
+    replacements leave behind.
+    """
+    if not segments:
+        return segments
+    small_below = max(SMALL_SEGMENT_SHARE * max(segment.doc_count() for segment in segments), SMALL_SEGMENT_DOCS)
+    small = [segment for segment in segments if segment.doc_count() < small_below]
+    if len(small) < 2:
+        return segments
+    for segment in small:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [segment for segment in segments if segment not in small]
 
 
 def batch_writer(index: FileIndex, procs: int = 1, **kwargs: Any) -> BatchSegmentWriter:

@@ -31,7 +31,7 @@ from whoosh import writing
 from whoosh.index import FileIndex, LockError
 from whoosh.searching import Searcher
 
-from search.codec import batch_writer
+from search.codec import batch_writer, merge_small_segments
 from search.documents import Document, display_path, fingerprints, rebase_thread, source_path
 from search.joining import ThreadJoiner, threads_last
 from search.readers import LEFT_OUT, Problem, ReadError, ReadResult, read_file, reader_for
@@ -285,16 +285,16 @@ class _Run:
             self.writer = self._writer_context.__enter__()
 
     def commit(self, final: bool = False) -> None:
-        """Commit the pending batch. Only a run's last commit merges (Whoosh's small-segment
-        policy): merging rewrites postings in this one process, and merging at every batch kept
-        big multi-process runs on one core.
+        """Commit the pending batch. Only a run's last commit merges (``merge_small_segments``):
+        merging rewrites postings in this one process, and merging at every batch kept big
+        multi-process runs on one core.
         """
         if self.writer is None:
             return
         if self.rebuild:
             mergetype = writing.CLEAR
         else:
-            mergetype = writing.MERGE_SMALL if final else writing.NO_MERGE
+            mergetype = merge_small_segments if final else writing.NO_MERGE
         self.writer.commit(mergetype=mergetype)
         self._writer_context.__exit__(None, None, None)
         self.writer = self._writer_context = None

@@ -79,6 +79,26 @@ class SegmentPostings:
             POSTING_ARRAYS.put(key, found)
         return found
 
+    def values(self, fieldname: str, term: str, info: TermInfo, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+        """The document numbers (in the segment) of a term this segment holds and their posting values, for a
+        field whose values are each one number of ``dtype`` (its format's fixed value size)."""
+        if info.is_inlined():
+            ids, _, values = info.inlined_postings()
+            return np.asarray(ids, dtype=np.int64), np.frombuffer(b"".join(values), dtype=dtype)
+        matcher = self.matcher(fieldname, term, info)
+        if type(matcher) is not W3LeafMatcher:  # not a Whoosh 3 segment: posting by posting
+            pairs = list(matcher.items())
+            return (np.fromiter((docnum for docnum, _ in pairs), dtype=np.int64, count=len(pairs)),
+                    np.frombuffer(b"".join(value for _, value in pairs), dtype=dtype))
+        ids: list[np.ndarray] = []
+        values: list[bytes] = []
+        while matcher.is_active():
+            matcher._read_data()
+            ids.append(np.cumsum(np.asarray(matcher._data[0], dtype=np.int64)))  # each block's ids count from 0
+            values.append(matcher._data[2])  # a fixed-size format's values, joined
+            matcher._next_block()
+        return np.concatenate(ids), np.frombuffer(b"".join(values), dtype=dtype)
+
     def matcher(self, fieldname: str, term: str | bytes, info: TermInfo) -> Any:
         """A posting reader for a term this segment holds, made from its remembered term info (Whoosh's own
         ``postings`` looks the term up again), deleted documents included."""

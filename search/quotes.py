@@ -15,11 +15,23 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
 from whoosh.searching import Searcher
 
 from search.documents import Document, utc_instant
+from search.postings import segment_postings
 from search.results import Highlight, snippet
-from search.schema import QUOTE_MIN_RUN, QUOTE_SHINGLE, SOURCE_KIND, quote_words, shingle_hash, stored_document
+from search.schema import (
+    QUOTE_MASK_TYPE,
+    QUOTE_MIN_RUN,
+    QUOTE_SHINGLE,
+    SOURCE_KIND,
+    bucket_term,
+    fingerprint_buckets,
+    quote_words,
+    shingle_hash,
+    stored_document,
+)
 
 MAX_PASSAGE_WORDS = 3000  # a longer passage is trimmed to its first words, and the report says so
 MAX_CANDIDATES = 300  # documents checked word by word, those sharing most fingerprints first
@@ -123,18 +135,31 @@ def _shingles(words: list[Word]) -> dict[str, list[int]]:
 def _candidates(searcher: Searcher, shingles: dict[str, list[int]]) -> list[int]:
     """Document numbers holding any of the passage's shingles as a fingerprint, most shared first.
 
-    Postings still list documents deleted (replaced) since the last merge: those are left out.
+    Each fingerprint bucket's postings are read once per segment, and a document's shared
+    fingerprints counted from its mask. Postings still list documents deleted (replaced)
+    since the last merge: those are left out.
     """
-    reader = searcher.reader()
-    shared: dict[int, int] = {}
-    for term in {shingle_hash(shingle.split(" ")) for shingle in shingles}:
-        if ("quotes", term) not in reader:
-            continue
-        for docnum in searcher.postings("quotes", term).all_ids():
-            shared[docnum] = shared.get(docnum, 0) + 1
-    if reader.has_deletions():
-        shared = {docnum: count for docnum, count in shared.items() if not reader.is_deleted(docnum)}
-    return sorted(shared, key=lambda docnum: (-shared[docnum], docnum))
+    buckets, wanted = fingerprint_buckets([shingle_hash(shingle.split(" ")) for shingle in shingles])
+    docnums: list[np.ndarray] = []
+    shared: list[np.ndarray] = []
+    for segment in segment_postings(searcher):
+        deleted = segment.deleted()
+        for bucket, mask in zip(buckets.tolist(), wanted.tolist(), strict=True):
+            term = bucket_term(bucket)
+            info = segment.term_info("quotes", term)
+            if info is None:
+                continue
+            ids, masks = segment.values("quotes", term, info, QUOTE_MASK_TYPE)
+            counts = np.bitwise_count(masks & np.uint64(mask))
+            counts[np.isin(ids, deleted)] = 0
+            found = np.flatnonzero(counts)
+            docnums.append(ids[found] + segment.offset)
+            shared.append(counts[found].astype(np.int64))
+    if not docnums:
+        return []
+    found, inverse = np.unique(np.concatenate(docnums), return_inverse=True)
+    totals = np.bincount(inverse, weights=np.concatenate(shared)).astype(np.int64)
+    return found[np.lexsort((found, -totals))].tolist()
 
 
 def shared_runs(passage: list[Word], shingles: dict[str, list[int]], document: list[Word]) -> list[Run]:

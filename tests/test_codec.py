@@ -125,6 +125,9 @@ def test_terms_postings_and_statistics_are_whooshs_own(build: Callable[..., Path
     assert new.keys() == old.keys()
     assert new == old
     assert max(len(items) for *_, items in new.values()) > 2 * BLOCK_LIMIT  # several blocks per term were written
+    with open_index(build()).reader() as reader:
+        inlined = [key for key in new if reader.term_info(*key).is_inlined()]
+    assert inlined and all(len(new[key][-1]) <= codec.INLINE_POSTINGS for key in inlined)  # read back the same
 
 
 @pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
@@ -245,10 +248,15 @@ def test_term_index_hash_tables_find_every_key_as_whooshs_reader_probes() -> Non
 def test_a_merge_leaves_out_deleted_documents_as_whooshs_writer_does(build: Callable[..., Path], archive: Path,
                                                                       tmp_path: Path) -> None:
     """Merged segments' postings are read a block at a time; a deleted document's postings must not come along."""
+    unmerged = tmp_path / "unmerged"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(codec, "SMALL_SEGMENT_DOCS", 0)
+        patch.setattr(codec, "SMALL_SEGMENT_SHARE", 0)  # every batch's segment left as it is
+        index_paths(unmerged, [archive], batch_docs=60)
     merged = {}
     for name in ("batch", "whoosh"):
         index_dir = tmp_path / name
-        shutil.copytree(build(batch_docs=60), index_dir)
+        shutil.copytree(unmerged, index_dir)
         index = open_index(index_dir)
         assert len(index._segments()) > 1
         writer = whoosh_writer(index) if name == "whoosh" else batch_writer(index, compound=False)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from search import indexer, postings
+from search import codec, indexer, postings
 from search.codec import BLOCK_LIMIT
 from search.indexer import index_paths
 from search.postings import POSTING_ARRAYS, PostingArrays, segment_postings
@@ -39,6 +39,8 @@ def index_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     for number in range(3):
         _write(archive, f"part-{number}.jsonl", records[number::3])
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(codec, "SMALL_SEGMENT_DOCS", 0)
+        patch.setattr(codec, "SMALL_SEGMENT_SHARE", 0)  # each batch's segment left as it is
         if request.param == "whoosh writer":
             patch.setattr(indexer, "batch_writer", whoosh_writer)
         index_paths(index_dir, [archive], batch_docs=150)

@@ -9,6 +9,8 @@ from search.schema import (
     AUTHOR,
     EXACT,
     PAIRS,
+    QUOTE_HASH_BITS,
+    QUOTE_MASK_BITS,
     QUOTE_SHINGLE,
     QUOTE_WINDOW,
     STEMMED,
@@ -18,6 +20,7 @@ from search.schema import (
     build_schema,
     calendar_cover,
     common_pairs,
+    fingerprint_buckets,
     fold,
     quote_fingerprints,
     shingle_hash,
@@ -125,6 +128,19 @@ def test_quotation_fingerprints_are_the_winnowed_shingle_hashes():
     words = [fold(word) for word in text.split()]
     shingles = [shingle_hash(words[start:start + QUOTE_SHINGLE]) for start in range(len(words) - QUOTE_SHINGLE + 1)]
     windows = [shingles[start:start + QUOTE_WINDOW] for start in range(len(shingles) - QUOTE_WINDOW + 1)]
-    assert quote_fingerprints(text) == {
-        min(window, key=lambda value: int(value, 16)) for window in windows}
-    assert quote_fingerprints("too short") == set()
+    assert set(quote_fingerprints(text).tolist()) == {
+        min(window) for window in windows}
+    assert not len(quote_fingerprints("too short"))
+
+
+def test_fingerprints_are_indexed_as_buckets_whose_masks_give_back_every_hash():
+    hashes = {0, 1, 63, 64, 200, 201, (1 << QUOTE_HASH_BITS) - 1}
+    buckets, masks = fingerprint_buckets(hashes)
+    assert buckets.tolist() == sorted({value >> QUOTE_MASK_BITS for value in hashes})
+    recovered = {bucket << QUOTE_MASK_BITS | bit for bucket, mask in zip(buckets.tolist(), masks.tolist())
+                 for bit in range(1 << QUOTE_MASK_BITS) if mask >> bit & 1}
+    assert recovered == hashes
+    field = build_schema()["quotes"]
+    postings = list(field.index("The Federalist Number Ten the same subject continued from Günter and onwards"))
+    assert len({term for term, *_ in postings}) == len(postings) <= 4
+    assert all(len(term) == 4 and len(value) == 8 for term, _, _, value in postings)

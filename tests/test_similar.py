@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from search import codec
 from search.cli import main
 from search.indexer import index_paths
 from search.postings import SegmentPostings
@@ -132,8 +133,11 @@ def test_filters_apply(tmp_path: Path, write_archive: Callable) -> None:
     assert len(in_2003.hits) == 6  # every article of 2003 shares the passage's words
 
 
-def test_replaced_documents_are_not_found_again(tmp_path: Path, write_archive: Callable) -> None:
+def test_replaced_documents_are_not_found_again(tmp_path: Path, write_archive: Callable,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """A rewritten file's old documents stay in their segment, deleted: they never score."""
+    monkeypatch.setattr(codec, "SMALL_SEGMENT_DOCS", 0)
+    monkeypatch.setattr(codec, "SMALL_SEGMENT_SHARE", 0)  # no merge purges them
     index_dir = tmp_path / "index"
     records = many_articles(12)
     archive = write_archive("a.jsonl", records[:6]).parent
