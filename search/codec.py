@@ -311,9 +311,12 @@ class FieldPostings:
         """The terms in byte order with their postings, CHUNK_POSTINGS postings (or one term) at a time.
 
         Sorting is done on the whole field at once (numpy); the postings become Python
-        lists only a chunk at a time, which is what bounds the commit's memory.
+        lists only a chunk at a time, which is what bounds the commit's memory. The arrival-order
+        arrays are let go as soon as their sorted copies exist: these postings are written once.
         """
+        values, self.values = bytes(self.values), bytearray()
         numbers = self._term_numbers()
+        self.keys = array("q")
         terms = sorted(self.terms)
         rank = np.empty(len(terms), dtype=np.uint32)
         rank[np.fromiter((self.terms[term] for term in terms), dtype=np.uint32, count=len(terms))] = np.arange(
@@ -325,13 +328,15 @@ class FieldPostings:
         del rank, ranks
         docs = np.frombuffer(self.docs, dtype=np.uint32)[order]
         weights = np.frombuffer(self.weights, dtype=np.float32)[order]
-        ends = np.cumsum(np.frombuffer(self.value_lengths, dtype=np.uint32), dtype=np.int64)
-        starts = np.concatenate((np.zeros(1, dtype=np.int64), ends[:-1]))[order]
+        self.docs, self.weights = array("I"), array("f")
+        offset_type = np.uint32 if len(values) < 2**32 else np.int64
+        ends = np.cumsum(np.frombuffer(self.value_lengths, dtype=np.uint32), dtype=offset_type)
+        self.value_lengths = array("I")
+        starts = np.concatenate((np.zeros(1, dtype=offset_type), ends[:-1]))[order]
         ends = ends[order]
         del order
         padding = bytes(max(0, int(docs.max(initial=0)) + 1 - len(length_bytes)))
         lengths = np.frombuffer(bytes(length_bytes) + padding, dtype=np.uint8)[docs]
-        values = bytes(self.values)
         number = 0
         while number < len(terms):
             first = int(bounds[number])

@@ -44,12 +44,14 @@ _NAME_PART = re.compile(r"[^\W_]+")
 _LIGATURES = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l"})  # after lowercasing
 
 
-@lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lowercase and strip accents, so ``Günter`` and ``Gunter`` are the same word."""
     word = word.lower()
-    if word.isascii():
-        return word
+    return word if word.isascii() else _without_accents(word)
+
+
+@lru_cache(maxsize=20_000)  # only words with accents: caching every word held ~25 MB per writer process
+def _without_accents(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word.translate(_LIGATURES))
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
