@@ -1,7 +1,8 @@
 """Running a query: ranked hits, snippets, facets and threads, as plain data (no HTML).
 
-Snippets come from the character offsets stored in the postings at index time,
-so no stored body is analysed again to show a hit.
+Snippets and highlights come from the character offsets the stemmed fields' postings
+keep, and, for the fields that keep positions only (the as-written ones), from analysing
+the shown documents' stored text again (see ``matched_occurrences``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,15 @@ from search.query import (
     parse_within,
     suggest,
 )
-from search.schema import EXACT_FIELD, NO_AUTHOR, SOURCE_KIND, author_key, stored_document
+from search.schema import (
+    EXACT_FIELD,
+    NO_AUTHOR,
+    SOURCE_KIND,
+    author_key,
+    searchable_title,
+    stored_document,
+    text_words,
+)
 from search.store import SEGMENT_CACHE
 
 Sort = Literal["relevance", "newest", "oldest"]
@@ -503,17 +512,38 @@ def _highlight_terms(searcher: Searcher, query: wq.Query) -> set[tuple[str, str]
     return pairs
 
 
-def matched_occurrences(searcher: Searcher, query: wq.Query, docnums: Iterable[int]) -> dict[int, Occurrences]:
-    """Per document, each matched word's (position, start, end) list, read from the stored postings.
+def matched_occurrences(searcher: Searcher, query: wq.Query, docnums: Sequence[int],
+                        documents: Sequence[Document]) -> list[Occurrences]:
+    """Per document (``docnums`` and their stored ``documents``, in the same order), each matched word's
+    (position, start, end) list in the highlighted fields.
+
+    Fields whose postings keep character offsets are read from their postings; the others
+    (positions only) are found by analysing the document's title or body again, as the index
+    did (see ``build_schema`` for which is which, and why).
+    """
+    stored: set[tuple[str, str]] = set()
+    analysed: dict[str, list[str]] = {}
+    for fieldname, word in _highlight_terms(searcher, query):
+        if searcher.schema[fieldname].format.supports("characters"):
+            stored.add((fieldname, word))
+        else:
+            analysed.setdefault(fieldname, []).append(word)
+    found = _stored_occurrences(searcher, stored, docnums) if stored else [{} for _ in docnums]
+    if analysed:
+        for occurrences, more in zip(found, _analysed_occurrences(searcher, analysed, documents), strict=True):
+            occurrences.update(more)
+    return found
+
+
+def _stored_occurrences(searcher: Searcher, terms: set[tuple[str, str]], docnums: Sequence[int]) -> list[Occurrences]:
+    """The (field, word) pairs' occurrences in the documents, read from postings with character offsets.
 
     Segment by segment, one unscored posting reader per word the segment holds,
     walked forward through the documents in order, rather than one per word per
     hit (a fuzzy term can stand for hundreds of words).
     """
-    ordered = sorted(docnums)
+    ordered = sorted(set(docnums))
     found: dict[int, Occurrences] = {docnum: {} for docnum in ordered}
-    terms = [(fieldname, word) for fieldname, word in _highlight_terms(searcher, query)
-             if searcher.schema[fieldname].format.supports("characters")]
     for segment in segment_postings(searcher):
         offset, count = segment.offset, segment.reader.doc_count_all()
         local = [docnum - offset for docnum in ordered if offset <= docnum < offset + count]
@@ -525,7 +555,30 @@ def matched_occurrences(searcher: Searcher, query: wq.Query, docnums: Iterable[i
                 continue
             for docnum, characters in values_at(matcher, local, "characters"):
                 found[docnum + offset][(fieldname, word)] = characters
-    return found
+    return [found[docnum] for docnum in docnums]
+
+
+def _analysed_occurrences(searcher: Searcher, wanted: dict[str, list[str]],
+                          documents: Sequence[Document]) -> list[Occurrences]:
+    """The wanted words of each field (``wanted``) in the documents, found by analysing their stored text again.
+
+    Only these documents are read, and only the wanted words looked for; a text met twice
+    (a thread's comments often share their article's title) is read once.
+    """
+    kinds = {fieldname: searcher.schema[fieldname].analyzer.kind for fieldname in wanted}
+    known: dict[tuple[str, str], Occurrences] = {}
+
+    def found_in(text: str, fieldnames: Sequence[str]) -> Occurrences:
+        """The text's wanted words in its stemmed and as-written fields (``text_words`` reads it once for both)."""
+        key = (fieldnames[0], text)
+        if key not in known:
+            known[key] = {(fieldname, word): places for fieldname in fieldnames if fieldname in wanted
+                          for word, places in text_words(text).occurrences(kinds[fieldname], wanted[fieldname]).items()}
+        return known[key]
+
+    title_fields, body_fields = _HIGHLIGHTED["title"], _HIGHLIGHTED["body"]
+    return [{**found_in(searchable_title(document), title_fields), **found_in(document.body, body_fields)}
+            for document in documents]
 
 
 def _stored_fields(searcher: Searcher, docnums: list[int]) -> list[dict[str, Any]]:
@@ -572,12 +625,11 @@ class _StoredFields:
 
 
 def _hits(searcher: Searcher, query: wq.Query, docnums: list[int], scores: dict[int, float | None]) -> list[Hit]:
-    occurrences = matched_occurrences(searcher, query, docnums)
+    documents = [stored_document(stored) for stored in _stored_fields(searcher, docnums)]
     phrases = _phrases(query)
     hits = []
-    for docnum, stored in zip(docnums, _stored_fields(searcher, docnums), strict=True):
-        document = stored_document(stored)
-        found = occurrences[docnum]
+    for docnum, document, found in zip(docnums, documents, matched_occurrences(searcher, query, docnums, documents),
+                                       strict=True):
         title, heading = title_highlights(document, _spans(found, _HIGHLIGHTED["title"], phrases))
         body_spans = _spans(found, _HIGHLIGHTED["body"], phrases)
         hits.append(Hit(document, scores.get(docnum), title, snippet(document.body, body_spans), heading))
@@ -753,11 +805,11 @@ def thread_highlights(searcher: Searcher, text: str | ParsedQuery, article_id: s
     results = searcher.search(wq.And([wq.Term("article_id", article_id), parsed.query]), limit=None,
                               mask=NOT_DOCUMENTS, scored=False)
     phrases = _phrases(parsed.query)
-    occurrences = matched_occurrences(searcher, parsed.query, (result.docnum for result in results))
+    docnums = [result.docnum for result in results]
+    documents = [stored_document(result.fields()) for result in results]
     marked = {}
-    for result in results:
-        document = stored_document(result.fields())
-        found = occurrences[result.docnum]
+    for document, found in zip(documents, matched_occurrences(searcher, parsed.query, docnums, documents),
+                               strict=True):
         title, heading = title_highlights(document, _spans(found, _HIGHLIGHTED["title"], phrases))
         body = Highlight(document.body, tuple(_spans(found, _HIGHLIGHTED["body"], phrases)))
         marked[document.id] = Marked(title, body, heading)

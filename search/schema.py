@@ -13,6 +13,7 @@ stemmer created lazily so the pickled schema holds no C object.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 import zlib
 from array import array
@@ -394,11 +395,12 @@ class ColumnIndexed:
 class IndexedText(ColumnIndexed, TEXT):
     """A text field whose postings come from ``text_words``: a body is read once for all its fields.
 
-    With ``chars`` its postings also hold character offsets, for highlights and snippets;
-    without, positions only (phrase checks).
+    With ``chars`` its postings also hold character offsets, which highlights and snippets read;
+    without, positions only (phrase checks), and highlights analyse the shown documents' stored
+    text again (``TextWords.occurrences``).
     """
 
-    def __init__(self, analyzer: WordAnalyzer, chars: bool = True, **options: Any) -> None:
+    def __init__(self, analyzer: WordAnalyzer, chars: bool = False, **options: Any) -> None:
         super().__init__(analyzer=analyzer, chars=chars, **options)
         self.format = (FastCharacters if chars else FastPositions)(field_boost=self.format.field_boost)
 
@@ -654,7 +656,8 @@ class FieldColumns(NamedTuple):
 
 
 class TextWords:
-    """A text's words as numbers, with their positions and character spans: each field's postings from them.
+    """A text's words as numbers, with their positions and character spans: each field's postings from them,
+    and the spans of a shown document's matched words (``occurrences``).
 
     A posting's value is its occurrence count (``pack_uint``), then the positions and, for
     fields with character offsets, the start and end offsets, each as unsigned ints
@@ -687,74 +690,116 @@ class TextWords:
         terms = self.vocabulary.exact_terms
         return [terms[number] for number in self.exact.tolist()]
 
-    def columns(self, kind: str, chars: bool) -> FieldColumns:
-        """The postings of the stemmed (``"stemmed"``), as-written (``"exact"``) or common-pair (``"pairs"``) field."""
+    def field_words(self, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The terms (as numbers) the stemmed (``"stemmed"``), as-written (``"exact"``) or common-pair (``"pairs"``)
+        field indexes, in text order, with their positions and the index of each one's (first) word."""
         if kind == "exact":
-            terms, table = self.exact, self.vocabulary.exact_resolver
-            positions, starts, ends = self.positions, self.starts, self.ends
-        elif kind == "stemmed":
+            return self.exact, self.positions, np.arange(len(self.exact))
+        if kind == "stemmed":
             kept = self.stems >= 0
-            terms, table = self.stems[kept], self.vocabulary.stem_resolver
-            positions = (np.cumsum(kept) - 1 + self.gaps)[kept]
-            starts, ends = self.starts[kept], self.ends[kept]
-        else:  # a pair of neighbours of which one is a stop word, at the first one's position, never across a break
-            paired = self.stops[:-1] | self.stops[1:]
-            if self.breaks is not None:
-                paired &= ~self.breaks[1:]
-            first = np.flatnonzero(paired)
-            terms, table = (self.exact[first] << 32) | self.exact[first + 1], self.vocabulary.pair_resolver
-            positions, starts, ends = self.positions[first], self.starts[first], self.ends[first + 1]
-        return _grouped(terms, table, positions, starts, ends, chars)
+            return self.stems[kept], self._stemmed_positions()[kept], np.flatnonzero(kept)
+        # a pair of neighbours of which one is a stop word, at the first one's position, never across a break
+        paired = self.stops[:-1] | self.stops[1:]
+        if self.breaks is not None:
+            paired &= ~self.breaks[1:]
+        first = np.flatnonzero(paired)
+        return (self.exact[first] << 32) | self.exact[first + 1], self.positions[first], first
+
+    def columns(self, kind: str, chars: bool) -> FieldColumns:
+        """The postings of the stemmed, as-written or common-pair field (see ``field_words``), with ``chars``
+        each word's start and end offsets too (never a pair's)."""
+        terms, positions, words = self.field_words(kind)
+        vocabulary = self.vocabulary
+        table = {"exact": vocabulary.exact_resolver, "stemmed": vocabulary.stem_resolver,
+                 "pairs": vocabulary.pair_resolver}[kind]
+        return _grouped(terms, table, positions, (self.starts[words], self.ends[words]) if chars else None)
+
+    def _stemmed_positions(self) -> np.ndarray:
+        """Each word's position in the stemmed field, where stop words take none (meaningless for them)."""
+        return np.cumsum(self.stems >= 0) - 1 + self.gaps
+
+    def occurrences(self, kind: str, terms: Iterable[str]) -> dict[str, list[tuple[int, int, int]]]:
+        """Those of ``terms`` the stemmed (``"stemmed"``) or as-written (``"exact"``) field holds, each with its
+        (position, start, end) list in text order: the character spans of a field's words, which its postings
+        do not keep. Only the wanted words' positions are worked out."""
+        numbers = self.vocabulary.stem_numbers if kind == "stemmed" else self.vocabulary.exact_numbers
+        wanted = {number: term for term in terms if (number := numbers.get(term)) is not None}
+        if not wanted:
+            return {}
+        word_terms = self.stems if kind == "stemmed" else self.exact  # a stem of -1 (a stop word) is never wanted
+        if len(wanted) <= 8:
+            hits = np.zeros(len(word_terms), dtype=np.bool_)
+            for number in wanted:
+                hits |= word_terms == number
+        else:  # a wildcard's many words, by bisection (np.isin sorts both sides every time)
+            ordered = np.array(sorted(wanted), dtype=np.int64)
+            hits = ordered[np.searchsorted(ordered, word_terms).clip(max=len(ordered) - 1)] == word_terms
+        matched = np.flatnonzero(hits)
+        if not len(matched):
+            return {}
+        positions = self._stemmed_positions() if kind == "stemmed" else self.positions
+        found: dict[str, list[tuple[int, int, int]]] = {}
+        for number, position, start, end in zip(word_terms[matched].tolist(), positions[matched].tolist(),
+                                                self.starts[matched].tolist(), self.ends[matched].tolist(),
+                                                strict=True):
+            found.setdefault(wanted[number], []).append((position, start, end))
+        return found
 
 
 def _grouped(terms: np.ndarray, table: Callable[[np.ndarray], list[bytes]], positions: np.ndarray,
-             starts: np.ndarray, ends: np.ndarray, chars: bool) -> FieldColumns:
-    """Occurrences grouped by term, each term's value packed: the count, then positions (starts, ends)."""
+             spans: tuple[np.ndarray, np.ndarray] | None) -> FieldColumns:
+    """Occurrences grouped by term, each term's value packed as ``FastPositions`` (``FastCharacters`` with
+    ``spans``, the start and end offsets) does: the count, then positions (starts, ends)."""
     if not len(terms):
         return FieldColumns(terms, table, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), b"")
     order = np.argsort(terms, kind="stable")
     terms = terms[order]
     firsts = np.flatnonzero(np.concatenate(([True], terms[1:] != terms[:-1])))
     counts = np.diff(np.append(firsts, len(terms)))
-    lists = 3 if chars else 1
+    lists = 1 if spans is None else 3
     value_starts = firsts * lists + np.arange(len(firsts))  # in 4-byte units: each term's count, then its lists
     values = np.empty(len(terms) * lists + len(firsts), dtype=np.uint32)
     values[value_starts] = counts.astype(">u4").view(np.uint32)  # pack_uint is big-endian
     term_of = np.repeat(np.arange(len(firsts)), counts)
     slots = value_starts[term_of] + 1 + np.arange(len(terms)) - firsts[term_of]
     values[slots] = positions[order]
-    if chars:
+    if spans is not None:
         widths = counts[term_of]
-        values[slots + widths] = starts[order]
-        values[slots + 2 * widths] = ends[order]
+        values[slots + widths] = spans[0][order]
+        values[slots + 2 * widths] = spans[1][order]
     return FieldColumns(terms[firsts], table, counts, 4 * (1 + lists * counts), values.tobytes())
 
 
 class _TextCache:
-    """The last few texts' words, so a body is read once for its stemmed, exact, pair and quotation fields."""
+    """The last few texts' words, so a body is read once for its stemmed, exact, pair and quotation fields.
+
+    A server's threads analyse shown documents at once: the lock keeps them from numbering two words alike.
+    """
 
     def __init__(self) -> None:
         self.vocabulary = _Vocabulary()
         self.texts: dict[int, tuple[str, TextWords]] = {}
+        self.lock = threading.Lock()
 
     def words(self, text: str) -> TextWords:
-        cached = self.texts.get(id(text))
-        if cached is not None and cached[0] is text:
-            return cached[1]
-        if len(self.vocabulary.numbers) > _VOCABULARY_LIMIT:
-            self.vocabulary, self.texts = _Vocabulary(), {}
-        if len(self.texts) >= 2:
-            self.texts.clear()
-        words = TextWords(text, self.vocabulary)
-        self.texts[id(text)] = (text, words)
-        return words
+        with self.lock:
+            cached = self.texts.get(id(text))
+            if cached is not None and cached[0] is text:
+                return cached[1]
+            if len(self.vocabulary.numbers) > _VOCABULARY_LIMIT:
+                self.vocabulary, self.texts = _Vocabulary(), {}
+            if len(self.texts) >= 2:
+                self.texts.clear()
+            words = TextWords(text, self.vocabulary)
+            self.texts[id(text)] = (text, words)
+            return words
 
 
 _TEXTS = _TextCache()
 
 
 def text_words(text: str) -> TextWords:
-    """A text's words for indexing; the same string object asked again is not read again."""
+    """A text's words, for indexing and for highlights; the same string object asked again is not read again."""
     return _TEXTS.words(text)
 
 
@@ -780,15 +825,19 @@ def build_schema() -> Schema:
         parent_id=ID(stored=True, sortable=True),
         source=ID(stored=True),
         position=STORED,
-        title=IndexedText(STEMMED, stored=True, field_boost=2.0),
+        # Character offsets (chars) only where plain words are highlighted: finding those again in every shown
+        # document took a one-word page from 7 to 18 CPU ms at 10,000 documents. The as-written fields (phrases,
+        # wildcards, fuzzy terms) keep positions only, 11% of the index, and their words are found again in the
+        # shown documents (search.results.matched_occurrences; issue 13, measured).
+        title=IndexedText(STEMMED, chars=True, stored=True, field_boost=2.0),
         title_exact=IndexedText(EXACT),
         heading=IndexedText(STEMMED, stored=True),
         title_generated=STORED,
         date_precision=STORED,
         fingerprint=KEYWORD(scorable=False),
-        body=IndexedText(STEMMED, stored=True),
+        body=IndexedText(STEMMED, chars=True, stored=True),
         body_exact=IndexedText(EXACT, spelling=True),
-        body_pairs=IndexedText(PAIRS, chars=False),  # read by phrase checks only: positions, no offsets
+        body_pairs=IndexedText(PAIRS),
         quotes=FingerprintField(),
         author=TEXT(analyzer=AUTHOR, stored=True),
         author_name=ID(sortable=True),

@@ -348,14 +348,14 @@ def _matching(searcher: Searcher, allowed: wq.Query, docnums: list[int]) -> set[
 
 def _hits(searcher: Searcher, query: wq.Query, terms: Sequence[PassageTerm],
           ranked: list[tuple[int, float]]) -> list[SimilarHit]:
-    """Hits with the shared words marked in title and snippet, read from the stored postings."""
-    occurrences = matched_occurrences(searcher, query, (docnum for docnum, _ in ranked))
+    """Hits with the shared words marked in title and snippet."""
+    docnums = [docnum for docnum, _ in ranked]
+    documents = [stored_document(searcher.stored_fields(docnum)) for docnum in docnums]
     words = {item.term: item.word for item in terms}
     body_field, title_field = passage_fields()
     hits = []
-    for docnum, score in ranked:
-        document = stored_document(searcher.stored_fields(docnum))
-        found = occurrences[docnum]
+    for (_, score), document, found in zip(ranked, documents,
+                                           matched_occurrences(searcher, query, docnums, documents), strict=True):
         shared = tuple(words[item.term] for item in terms
                        if (body_field, item.term) in found or (title_field, item.term) in found)
         title, heading = title_highlights(document, _field_spans(found, title_field))
