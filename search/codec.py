@@ -7,8 +7,8 @@ field keeps its postings in flat arrays (term key, document, weight, length of t
 value), filled a document's field at a time (``ColumnIndexed`` fields) or a merged block at a
 time; a commit sorts them once by term (numpy, stable, so documents stay in order) and writes
 each term's blocks in the layout ``whoosh.codec.whoosh3`` reads, the many short posting lists
-all at once with numpy. Reading, matchers and scoring stay Whoosh's own; the segments name the
-plain ``W3Codec``, so ``open_dir`` reads an index written here without this module.
+all at once with numpy. The term index is ``search.termindex``'s sorted arrays instead of Whoosh's
+hash table; postings, matchers and scoring stay Whoosh's own.
 
 When a writer's arrays outgrow ``limitmb`` it closes its segment and starts another, so a
 long rebuild keeps memory bounded and still lands in one commit.
@@ -19,7 +19,6 @@ from __future__ import annotations
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from hashlib import md5
 from itertools import repeat
 from multiprocessing import Queue, cpu_count
 from pickle import dumps, load
@@ -27,15 +26,15 @@ from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3PerDocWriter, W3Segment, W3TermInfo
-from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.index import FileIndex
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import SegmentReader
-from whoosh.system import pack_int, pack_long, pack_ushort
+from whoosh.system import pack_int, pack_long
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import IndexingError, SegmentWriter
 
 from search.schema import ColumnIndexed, FieldColumns
+from search.termindex import TermIndexReader, TermIndexWriter
 
 BLOCK_LIMIT = 128  # postings per block, as W3Codec writes them
 COMPRESSION = 3  # zlib level, as W3Codec writes it
@@ -53,7 +52,7 @@ _TERM_INFO = W3TermInfo._struct
 
 
 class BatchCodec(W3Codec):
-    """W3Codec whose writers keep what the batch writer needs; its segments name the plain W3Codec."""
+    """W3Codec whose writers keep what the batch writer needs, and whose term index is ``search.termindex``'s."""
 
     def per_document_writer(self, storage: Any, segment: W3Segment) -> BatchPerDocWriter:
         return BatchPerDocWriter(self, storage, segment)
@@ -61,8 +60,10 @@ class BatchCodec(W3Codec):
     def field_writer(self, storage: Any, segment: W3Segment) -> BatchFieldWriter:
         return BatchFieldWriter(self, storage, segment)
 
-    def new_segment(self, storage: Any, indexname: str) -> W3Segment:
-        return W3Segment(W3Codec(), indexname)
+    def terms_reader(self, storage: Any, segment: W3Segment) -> TermIndexReader:
+        name = segment.make_filename(self.TERMS_EXT)
+        return TermIndexReader(self, storage.open_file(name), storage.file_length(name),
+                               segment.open_file(storage, self.POSTS_EXT))
 
 
 class BatchPerDocWriter(W3PerDocWriter):
@@ -89,7 +90,7 @@ class BatchFieldWriter(W3FieldWriter):
 
     def __init__(self, codec: W3Codec, storage: Any, segment: W3Segment) -> None:
         super().__init__(codec, storage, segment)
-        self._tindex.__class__ = BatchHashWriter
+        self._tindex = TermIndexWriter(self._tindex.dbfile, self._fieldmap)
 
     def write_field(self, fieldname: str, fieldobj: Any, postings: FieldPostings, length_bytes: bytearray) -> None:
         self.start_field(fieldname, fieldobj)
@@ -111,103 +112,15 @@ class BatchFieldWriter(W3FieldWriter):
                 entry[several] = np.frombuffer(b"".join(infos), dtype=_TERM_ENTRY)
             values = entry.view(np.uint8).reshape(len(entry), _TERM_ENTRY.itemsize)
             if not inlined.any():
-                self._tindex.add_sorted(pack_ushort(self._fieldid), chunk.terms, values.ravel(),
+                self._tindex.add_sorted(self._fieldid, chunk.terms, values.ravel(),
                                         np.full(len(entry), _TERM_ENTRY.itemsize))
                 continue
             rows = [row.tobytes() for row in values]
             for number, info in zip(np.flatnonzero(inlined).tolist(), chunk.inlined_infos(inlined), strict=True):
                 rows[number] = info
-            self._tindex.add_sorted(pack_ushort(self._fieldid), chunk.terms,
-                                    np.frombuffer(b"".join(rows), dtype=np.uint8),
+            self._tindex.add_sorted(self._fieldid, chunk.terms, np.frombuffer(b"".join(rows), dtype=np.uint8),
                                     np.fromiter(map(len, rows), dtype=np.int64, count=len(rows)))
         self.finish_field()
-
-
-class BatchHashWriter(OrderedHashWriter):
-    """Whoosh's term index writer, taking a field's sorted keys many at a time and building its hash tables
-    with numpy. A table may place colliding keys differently from Whoosh's (any order of a run of slots
-    after a key's home slot is found by the same probing), so it reads the same."""
-
-    def add_sorted(self, field_prefix: bytes, terms: list[bytes], values: np.ndarray, value_lengths: np.ndarray) -> None:
-        """``add`` for each key ``field_prefix + term`` (sorted) with its value, ``value_lengths[i]`` bytes of
-        ``values`` (one after another)."""
-        if not terms:
-            return
-        if field_prefix + terms[0] <= self.lastkey:
-            raise ValueError(f"terms out of order: {self.lastkey!r} .. {field_prefix + terms[0]!r}")
-        head = np.empty(len(terms), dtype=[("key_length", ">i4"), ("value_length", ">i4"), ("field", "S2")])
-        term_lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
-        head["key_length"] = term_lengths + len(field_prefix)
-        head["value_length"] = value_lengths
-        head["field"] = field_prefix
-        blob, offsets = _records(head, [(np.frombuffer(b"".join(terms), dtype=np.uint8), term_lengths),
-                                        (values, np.asarray(value_lengths, dtype=np.int64))])
-        positions = self.dbfile.tell() + offsets
-        self.dbfile.write(blob)
-        self.index.extend(positions.tolist())
-        digests = b"".join([md5(field_prefix + term, usedforsecurity=False).digest() for term in terms])
-        hashes = np.frombuffer(digests, dtype=">u4")[3::4].astype(np.uint32)  # filetables.md5_hash: the last 4 bytes
-        self.__dict__.setdefault("hash_chunks", []).append((hashes, positions))
-        self.lastkey = field_prefix + terms[-1]
-
-    def _write_hashes(self) -> None:
-        chunks = self.__dict__.get("hash_chunks", [])
-        for bucket in self.buckets:  # keys added one at a time by Whoosh's own ``add``
-            if bucket:
-                chunks.append((np.array([h for h, _ in bucket], dtype=np.uint32),
-                               np.array([position for _, position in bucket], dtype=np.int64)))
-        hashes = np.concatenate([h for h, _ in chunks]) if chunks else np.zeros(0, dtype=np.uint32)
-        positions = np.concatenate([p for _, p in chunks]) if chunks else np.zeros(0, dtype=np.int64)
-        order = np.argsort(hashes & 255, kind="stable")
-        hashes, positions = hashes[order], positions[order]
-        bounds = np.searchsorted(hashes & 255, np.arange(257), side="left")
-        for bucket in range(256):
-            bucket_hashes = hashes[bounds[bucket]:bounds[bucket + 1]]
-            table = _hash_table(bucket_hashes, positions[bounds[bucket]:bounds[bucket + 1]])
-            self.directory.append((self.dbfile.tell(), len(table)))
-            self.dbfile.write(table.tobytes())
-
-
-_SLOT = np.dtype([("hash", ">u4"), ("position", ">i8")])  # filetables._pointer
-
-
-def _hash_table(hashes: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """One bucket's open-addressing table (twice as many slots as keys), probed as ``HashReader`` probes it:
-    from slot ``(hash >> 8) % slots`` forward, wrapping, to the first empty slot."""
-    slots = 2 * len(hashes)
-    table = np.zeros(slots, dtype=_SLOT)
-    if not slots:
-        return table
-    home = (hashes.astype(np.int64) >> 8) % slots
-    order = np.argsort(home, kind="stable")
-    steps = np.arange(len(order))
-    placed = np.maximum.accumulate(home[order] - steps) + steps  # each key at its home or just after the run
-    if placed[-1] < slots:
-        table["hash"][placed] = hashes[order]
-        table["position"][placed] = positions[order]
-        return table
-    for hashval, position in zip(hashes.tolist(), positions.tolist(), strict=True):  # a run wraps: as Whoosh does
-        slot = (hashval >> 8) % slots
-        while table["position"][slot]:
-            slot = (slot + 1) % slots
-        table[slot] = (hashval, position)
-    return table
-
-
-def _records(head: np.ndarray, parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[bytes, np.ndarray]:
-    """Records of ``head[i]`` then, for each part ``(data, lengths)``, its ``lengths[i]`` bytes (each part's
-    data holds every record's bytes one after another), and where each record starts."""
-    count = len(head)
-    sources = [head.view(np.uint8).ravel()] + [data for data, _ in parts]
-    lengths = np.stack([np.full(count, head.dtype.itemsize, dtype=np.int64)] + [part_lengths for _, part_lengths in parts],
-                       axis=1)
-    bases = np.cumsum([0] + [len(source) for source in sources[:-1]])
-    starts = np.stack([np.cumsum(column) - column + base for column, base in zip(lengths.T, bases, strict=True)], axis=1)
-    lengths, starts = lengths.ravel(), starts.ravel()
-    out_starts = np.cumsum(lengths) - lengths
-    gather = np.repeat(starts - out_starts, lengths) + np.arange(int(lengths.sum()))
-    record_starts = out_starts.reshape(count, len(sources))[:, 0]
-    return np.concatenate(sources)[gather].tobytes(), record_starts
 
 
 class FieldPostings:
