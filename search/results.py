@@ -43,7 +43,9 @@ from search.schema import (
     EXACT_FIELD,
     NO_AUTHOR,
     SOURCE_KIND,
+    STEMMED,
     author_key,
+    fold,
     searchable_title,
     stored_document,
     text_words,
@@ -484,6 +486,7 @@ def _better_spelling(searcher: Searcher, text: str, total: int, filters: Filters
 
 
 _HIGHLIGHTED = {"title": ("title", EXACT_FIELD["title"]), "body": ("body", EXACT_FIELD["body"])}
+_PLAIN_FIELD = {exact: plain for plain, exact in EXACT_FIELD.items()}
 Occurrences = dict[tuple[str, str], list[tuple[int, int, int]]]
 
 
@@ -517,18 +520,35 @@ def matched_occurrences(searcher: Searcher, query: wq.Query, docnums: Sequence[i
     """Per document (``docnums`` and their stored ``documents``, in the same order), each matched word's
     (position, start, end) list in the highlighted fields.
 
-    Fields whose postings keep character offsets are read from their postings; the others
-    (positions only) are found by analysing the document's title or body again, as the index
-    did (see ``build_schema`` for which is which, and why).
+    Fields whose postings keep character offsets are read from their postings. An as-written
+    word (positions only: a wildcard's or a fuzzy term's word) is found through its stem's
+    offsets in the plain-word field, keeping the places where the text reads as that word:
+    only a phrase's words, whose positions count, and stop words, which the plain-word field
+    leaves out, are found by analysing the document's title or body again, as the index did
+    (see ``build_schema`` for which field keeps what, and why).
     """
-    stored: set[tuple[str, str]] = set()
+    phrase_words = {(leaf.fieldname, word) for leaf in _leaves(query) if isinstance(leaf, wq.Phrase)
+                    for word in leaf.words}
+    wanted: set[tuple[str, str]] = set()
+    through_stems: dict[tuple[str, str], list[tuple[str, str]]] = {}
     analysed: dict[str, list[str]] = {}
     for fieldname, word in _highlight_terms(searcher, query):
+        stemmed = _PLAIN_FIELD.get(fieldname)
+        stem = None if stemmed is None or (fieldname, word) in phrase_words else STEMMED.term_of_folded(word)
         if searcher.schema[fieldname].format.supports("characters"):
-            stored.add((fieldname, word))
+            wanted.add((fieldname, word))
+        elif stem is not None and searcher.schema[stemmed].format.supports("characters"):
+            through_stems.setdefault((stemmed, stem), []).append((fieldname, word))
         else:
             analysed.setdefault(fieldname, []).append(word)
-    found = _stored_occurrences(searcher, stored, docnums) if stored else [{} for _ in docnums]
+    found = _stored_occurrences(searcher, wanted | set(through_stems), docnums)
+    for occurrences, document in zip(found, documents, strict=True):
+        for key, words in through_stems.items():
+            places = occurrences.get(key, []) if key in wanted else occurrences.pop(key, [])
+            text = document.body if key[0] == "body" else searchable_title(document)
+            for fieldname, word in words:
+                if kept := [place for place in places if fold(text[place[1]:place[2]]) == word]:
+                    occurrences[fieldname, word] = kept
     if analysed:
         for occurrences, more in zip(found, _analysed_occurrences(searcher, analysed, documents), strict=True):
             occurrences.update(more)
