@@ -333,23 +333,34 @@ class FingerprintAnalyzer(_StatelessAnalyzer):
             yield token
 
 
+# Set in a posting value's count when its numbers are 2-byte (all below 65,536: any text under some 65,000
+# characters): positions and offsets take half the room. A count never reaches it, so values written
+# before it existed read the same.
+NARROW = 1 << 31
+
+
 class FastPositions(Positions):
-    """Whoosh's Positions format packed as an array: the occurrence count, then the positions as unsigned ints.
+    """Whoosh's Positions format packed as an array: the occurrence count, then the positions as unsigned ints
+    (2-byte where they all fit, ``NARROW``).
 
     A phrase check reads the positions with one C-level copy instead of unpickling deltas.
     """
 
     def encode(self, positions: Sequence[int]) -> bytes:
-        return pack_uint(len(positions)) + array("I", positions).tobytes()
+        return _packed(len(positions), positions)
 
     def _numbers(self, value: bytes, lists: int) -> tuple[int, array]:
         count = unpack_uint(value[:_INT_SIZE])[0]
-        numbers = array("I")
+        numbers = array("H" if count & NARROW else "I")
+        count &= NARROW - 1
         numbers.frombytes(value[_INT_SIZE:_INT_SIZE + lists * count * numbers.itemsize])
         return count, numbers
 
     def decode_positions(self, value: bytes) -> list[int]:
         return self._numbers(value, 1)[1].tolist()
+
+    def decode_frequency(self, value: bytes) -> int:
+        return unpack_uint(value[:_INT_SIZE])[0] & (NARROW - 1)
 
     def combine(self, values: list[bytes]) -> bytes:
         return self.encode(sorted({position for value in values for position in self.decode_positions(value)}))
@@ -363,7 +374,7 @@ class FastCharacters(FastPositions, Characters):
 
     def encode(self, occurrences: list[tuple[int, int, int]]) -> bytes:
         positions, starts, ends = zip(*occurrences, strict=True)
-        return pack_uint(len(occurrences)) + array("I", positions + starts + ends).tobytes()
+        return _packed(len(occurrences), positions + starts + ends)
 
     def decode_characters(self, value: bytes) -> list[tuple[int, int, int]]:
         count, numbers = self._numbers(value, 3)
@@ -371,6 +382,12 @@ class FastCharacters(FastPositions, Characters):
 
     def combine(self, values: list[bytes]) -> bytes:
         return self.encode(sorted({item for value in values for item in self.decode_characters(value)}))
+
+
+def _packed(count: int, numbers: Sequence[int]) -> bytes:
+    if max(numbers, default=0) < 65536:
+        return pack_uint(count | NARROW) + array("H", numbers).tobytes()
+    return pack_uint(count) + array("I", numbers).tobytes()
 
 
 class ColumnIndexed:
@@ -757,17 +774,22 @@ def _grouped(terms: np.ndarray, table: Callable[[np.ndarray], list[bytes]], posi
     firsts = np.flatnonzero(np.concatenate(([True], terms[1:] != terms[:-1])))
     counts = np.diff(np.append(firsts, len(terms)))
     lists = 1 if spans is None else 3
-    value_starts = firsts * lists + np.arange(len(firsts))  # in 4-byte units: each term's count, then its lists
-    values = np.empty(len(terms) * lists + len(firsts), dtype=np.uint32)
-    values[value_starts] = counts.astype(">u4").view(np.uint32)  # pack_uint is big-endian
+    # The text's numbers all 2-byte (``NARROW``) or all 4-byte: the largest is the last position or end.
+    narrow = int(positions.max()) < 65536 and (spans is None or int(spans[1].max()) < 65536)
+    unit, head = (np.uint16, 2) if narrow else (np.uint32, 1)  # the count takes 4 bytes: ``head`` units
+    value_starts = firsts * lists + np.arange(len(firsts)) * head  # in units: each term's count, then its lists
+    values = np.empty(len(terms) * lists + len(firsts) * head, dtype=unit)
+    count_bytes = (counts | NARROW if narrow else counts).astype(">u4")  # pack_uint is big-endian
+    for part, units in enumerate(count_bytes.view(unit).reshape(len(firsts), head).T):
+        values[value_starts + part] = units
     term_of = np.repeat(np.arange(len(firsts)), counts)
-    slots = value_starts[term_of] + 1 + np.arange(len(terms)) - firsts[term_of]
+    slots = value_starts[term_of] + head + np.arange(len(terms)) - firsts[term_of]
     values[slots] = positions[order]
     if spans is not None:
         widths = counts[term_of]
         values[slots + widths] = spans[0][order]
         values[slots + 2 * widths] = spans[1][order]
-    return FieldColumns(terms[firsts], table, counts, 4 * (1 + lists * counts), values.tobytes())
+    return FieldColumns(terms[firsts], table, counts, 4 + values.itemsize * lists * counts, values.tobytes())
 
 
 class _TextCache:

@@ -2,6 +2,7 @@
 
 import pickle
 import random
+from array import array
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -115,6 +116,18 @@ def test_one_reading_gives_each_text_fields_postings():
             assert indexed == reference, (name, text[:40])
 
 
+def test_positions_take_two_bytes_where_they_fit_and_four_past_65535():
+    schema = build_schema()
+    short = dict((term, value) for term, _, _, value in schema["body_exact"].index("strike after strike"))
+    assert len(short[b"strike"]) == 4 + 2 * 2
+    assert FastPositions().decode_positions(short[b"strike"]) == [0, 2]
+    long_text = "word " * 70_000 + "strike"
+    wide = dict((term, value) for term, _, _, value in schema["body"].index(long_text))
+    assert len(wide[b"strike"]) == 4 + 4 * 3  # a position and two offsets, 4 bytes each
+    assert FastCharacters().decode_characters(wide[b"strike"]) == [(70_000, 350_000, 350_006)]
+    assert FastPositions().decode_positions(b"\x00\x00\x00\x02" + array("I", [3, 70_000]).tobytes()) == [3, 70_000]
+
+
 def test_common_pairs_sit_at_their_first_words_position_and_never_across_a_break():
     text = f"The title{VALUE_BREAK}of the heading"
     schema = build_schema()
@@ -137,7 +150,7 @@ def test_fingerprints_are_indexed_as_buckets_whose_masks_give_back_every_hash():
     hashes = {0, 1, 63, 64, 200, 201, (1 << QUOTE_HASH_BITS) - 1}
     buckets, masks = fingerprint_buckets(hashes)
     assert buckets.tolist() == sorted({value >> QUOTE_MASK_BITS for value in hashes})
-    recovered = {bucket << QUOTE_MASK_BITS | bit for bucket, mask in zip(buckets.tolist(), masks.tolist())
+    recovered = {bucket << QUOTE_MASK_BITS | bit for bucket, mask in zip(buckets.tolist(), masks.tolist(), strict=True)
                  for bit in range(1 << QUOTE_MASK_BITS) if mask >> bit & 1}
     assert recovered == hashes
     field = build_schema()["quotes"]
