@@ -34,7 +34,7 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.writing import IndexingError, SegmentWriter
 
 from search.schema import ColumnIndexed, FieldColumns
-from search.termindex import TermIndexReader, TermIndexWriter
+from search.termindex import TermIndexReader, TermIndexWriter, inlined_term_info
 
 BLOCK_LIMIT = 128  # postings per block, as W3Codec writes them
 COMPRESSION = 3  # zlib level, as W3Codec writes it
@@ -351,7 +351,7 @@ class _SortedChunk:
         return blob, entry
 
     def inlined_infos(self, inlined: np.ndarray) -> list[bytes]:
-        """The term-index entries (W3TermInfo, postings inlined) of the terms marked in ``inlined``."""
+        """The term-index entries (``inlined_term_info``) of the terms marked in ``inlined``."""
         firsts = self.bounds[:-1][inlined]
         infos = []
         for first, count in zip(firsts.tolist(), self.counts[inlined].tolist(), strict=True):
@@ -360,9 +360,7 @@ class _SortedChunk:
             lengths = self.lengths[first:end].tolist()
             values = [None] * count if self.fixed_size == 0 else list(map(self.values.__getitem__, map(
                 slice, self.starts[first:end].tolist(), self.ends[first:end].tolist())))
-            info = _TERM_INFO.pack(True, sum(weights), count, min(filter(None, lengths), default=0), max(lengths),
-                                   max(weights), docs[0], docs[-1])
-            infos.append(info + dumps((tuple(docs), tuple(weights), tuple(values)), PICKLE_PROTOCOL))
+            infos.append(inlined_term_info(docs, weights, lengths, values))
         return infos
 
     def blocks(self, number: int) -> tuple[list[bytes], bytes]:

@@ -5,8 +5,10 @@ Whoosh 3 keeps a segment's terms in an on-disk hash table: each term's record ca
 keeps the order, some 45 bytes a term beside the term and its term info. At 100,000 documents
 the term files were 41% of the index, most terms being found in a document or two. Here each
 field's terms are stored sorted, one after another, with their ends as 4-byte offsets, and
-their term infos (Whoosh's own ``W3TermInfo`` bytes, postings inlined or not) the same way: a
-look-up is a binary search over a memory map. Postings, matchers and scoring stay Whoosh 3's.
+their term infos the same way: a look-up is a binary search over a memory map. A term info is
+Whoosh's own ``W3TermInfo`` bytes, or, for a term whose few postings are inlined, a compact
+layout of its own (``inlined_term_info``: some 20 bytes where Whoosh's pickle took 75). Postings,
+matchers and scoring stay Whoosh 3's.
 """
 
 from __future__ import annotations
@@ -22,9 +24,86 @@ import numpy as np
 from whoosh.codec.base import FieldCursor, TermsReader
 from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
 
 MAGIC = b"ESTI1"
 _FOOTER = struct.Struct("<Q")  # where the table of contents starts, just before MAGIC at the end
+_INLINED = 2  # the first byte of an ``inlined_term_info`` (a W3TermInfo's is its inlined flag, 0 or 1)
+_ALL_ONE, _ALL_ALIKE, _EACH = 0, 1, 2  # how an inlined term info gives its weights
+_FLOAT = struct.Struct("<f")
+
+
+def inlined_term_info(docs: list[int], weights: list[float], lengths: list[int], values: list[bytes | None]) -> bytes:
+    """A term info with the term's postings in it: their count, the documents (the first, then gaps), the
+    weights (none when all are 1, one when all alike), the least and greatest length bytes, and the values
+    (none for a format without)."""
+    out = bytearray((_INLINED,))
+    _add_varint(out, len(docs))
+    previous = 0
+    for doc in docs:
+        _add_varint(out, doc - previous)
+        previous = doc
+    if all(weight == 1.0 for weight in weights):
+        out.append(_ALL_ONE)
+    elif all(weight == weights[0] for weight in weights):
+        out.append(_ALL_ALIKE)
+        out += _FLOAT.pack(weights[0])
+    else:
+        out.append(_EACH)
+        out += struct.pack(f"<{len(weights)}f", *weights)
+    out += bytes((min(filter(None, lengths), default=0), max(lengths)))
+    out.append(values[0] is not None)
+    if values[0] is not None:
+        for value in values:
+            _add_varint(out, len(value))
+            out += value
+    return bytes(out)
+
+
+def read_term_info(value: bytes) -> W3TermInfo:
+    """The W3TermInfo of a term info as this index stores it (``inlined_term_info`` or Whoosh's own bytes)."""
+    if value[0] != _INLINED:
+        return W3TermInfo.from_bytes(value)
+    count, at = _varint(value, 1)
+    ids, doc = [], 0
+    for _ in range(count):
+        gap, at = _varint(value, at)
+        doc += gap
+        ids.append(doc)
+    kind, at = value[at], at + 1
+    if kind == _ALL_ONE:
+        weights = (1.0,) * count
+    elif kind == _ALL_ALIKE:
+        weights, at = _FLOAT.unpack_from(value, at) * count, at + 4
+    else:
+        weights, at = struct.unpack_from(f"<{count}f", value, at), at + 4 * count
+    low, high, has_values, at = value[at], value[at + 1], value[at + 2], at + 3
+    values: list[bytes | None] = [None] * count
+    for number in range(count if has_values else 0):
+        size, at = _varint(value, at)
+        values[number], at = value[at:at + size], at + size
+    total = _FLOAT.unpack(_FLOAT.pack(sum(weights)))[0]  # as W3TermInfo stores it, a 4-byte float
+    info = W3TermInfo(total, count, byte_to_length(low), byte_to_length(high), max(weights), ids[0], ids[-1])
+    info._inlined = (tuple(ids), tuple(weights), tuple(values))
+    return info
+
+
+def _add_varint(out: bytearray, number: int) -> None:
+    while number > 0x7F:
+        out.append(number & 0x7F | 0x80)
+        number >>= 7
+    out.append(number)
+
+
+def _varint(data: bytes, at: int) -> tuple[int, int]:
+    number = shift = 0
+    while True:
+        byte = data[at]
+        at += 1
+        number |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return number, at
+        shift += 7
 
 
 class TermIndexWriter:
@@ -181,13 +260,13 @@ class TermIndexReader(TermsReader):
         return self.items_from(None, b"")
 
     def items_from(self, fieldname: str | None, prefix: bytes) -> Iterator[tuple[tuple[str, bytes], W3TermInfo]]:
-        return (((name, section.term(number)), W3TermInfo.from_bytes(section.value(number)))
+        return (((name, section.term(number)), read_term_info(section.value(number)))
                 for name, section, number in self._from(fieldname, prefix))
 
     def _info(self, fieldname: str, text: bytes) -> W3TermInfo | None:
         section = self._section(fieldname)
         number = None if section is None else section.number_of(text)
-        return None if number is None else W3TermInfo.from_bytes(section.value(number))
+        return None if number is None else read_term_info(section.value(number))
 
     def term_info(self, fieldname: str, text: bytes) -> W3TermInfo:
         info = self._info(fieldname, text)
@@ -259,7 +338,7 @@ class TermCursor(FieldCursor):
         return self._text
 
     def term_info(self) -> W3TermInfo | None:
-        return None if self._number is None else W3TermInfo.from_bytes(self._section.value(self._number))
+        return None if self._number is None else read_term_info(self._section.value(self._number))
 
     def is_valid(self) -> bool:
         return self._number is not None

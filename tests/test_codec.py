@@ -27,6 +27,7 @@ from search.readers import read_file
 from search.results import Filters, search
 from search.schema import document_fields
 from search.store import open_index
+from search.termindex import inlined_term_info, read_term_info
 from tests.conftest import SEED, many_articles
 
 FIXTURES = Path(__file__).parent / "fixtures" / "corpora"
@@ -260,3 +261,14 @@ def test_a_merge_leaves_out_deleted_documents_as_whooshs_writer_does(build: Call
         merged[name] = term_documents(index_dir)
     assert merged["batch"] == merged["whoosh"]
     assert not any(fieldname == "source" and term.endswith(b"iac.jsonl") for fieldname, term in merged["batch"])
+
+
+def test_an_inlined_term_info_reads_back_as_written() -> None:
+    cases = (([0], [1.0], [0], [None]),
+             ([5, 300, 2**31], [2.0, 2.0, 2.0], [3, 0, 9], [b"", b"ab", b"\x00" * 300]),
+             ([7, 8], [1.5, 0.25], [1, 1], [b"x", b"y"]))
+    for docs, weights, lengths, values in cases:
+        info = read_term_info(inlined_term_info(docs, weights, lengths, values))
+        assert info.inlined_postings() == (tuple(docs), tuple(weights), tuple(values))
+        assert (info.doc_frequency(), info.weight(), info.max_weight()) == (len(docs), sum(weights), max(weights))
+        assert (info.min_id(), info.max_id()) == (docs[0], docs[-1])
