@@ -32,6 +32,7 @@ from whoosh.reading import TermInfo, TermNotFound
 from whoosh.scoring import BM25F, BM25FScorer, WeightingModel, WeightScorer
 from whoosh.searching import Searcher
 
+from search.blocks import BLOCK_READERS
 from search.postings import SegmentPostings, segment_postings
 from search.query import DateTermRange, ExactPhrase, field_terms
 from search.store import SEGMENT_CACHE
@@ -329,7 +330,7 @@ class _Evaluation:
         if not matcher.is_active() or within is not None and not len(within):
             return _NO_IDS, _NO_SCORES if self.scored else None
         kind = type(matcher)
-        if kind is W3LeafMatcher or kind is mcore.ListMatcher:
+        if kind in BLOCK_READERS or kind is mcore.ListMatcher:
             return self._leaf(matcher, within)
         if kind is binary.UnionMatcher:
             return self._union(self.run(matcher.a, within), self.run(matcher.b, within))
@@ -427,7 +428,7 @@ def _size(matcher: Any) -> float:
     kind = type(matcher)
     if kind is mcore.ListMatcher:
         return len(matcher._ids)
-    if kind is W3LeafMatcher:
+    if kind in BLOCK_READERS:
         length = matcher._length  # bytes of postings (Whoosh leaves it a 1-tuple), a few bytes a posting
         return (length[0] if isinstance(length, tuple) else length) / 4
     if kind is binary.UnionMatcher:
@@ -589,7 +590,7 @@ def values_at(matcher: Any, docnums: list[int], astype: str,
     the document found in its block by bisection."""
     if type(matcher) is wrappers.FilterMatcher:  # deleted documents left out: none of them is asked for
         matcher = matcher.child
-    if type(matcher) is not W3LeafMatcher:
+    if type(matcher) not in BLOCK_READERS:
         for docnum in docnums:
             if not matcher.is_active():
                 return

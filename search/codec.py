@@ -21,11 +21,11 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import repeat
 from multiprocessing import Queue, cpu_count
-from pickle import dumps, load
+from pickle import load
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3PerDocWriter, W3Segment, W3TermInfo
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PerDocWriter, W3Segment, W3TermInfo
 from whoosh.index import FileIndex
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import SegmentReader
@@ -33,32 +33,36 @@ from whoosh.system import pack_int, pack_long
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import IndexingError, SegmentWriter
 
+from search.blocks import ALL_ALIKE, ALL_ONE, BLOCK_HEAD, EACH_BYTE, EACH_FLOAT, BlockMatcher, block_data
 from search.schema import ColumnIndexed, FieldColumns
 from search.termindex import TermIndexReader, TermIndexWriter, inlined_term_info
 
 BLOCK_LIMIT = 128  # postings per block, as W3Codec writes them
 COMPRESSION = 3  # zlib level, as W3Codec writes it
-COMPRESS_FROM = 64  # bytes of pickled block data; below this zlib's header and set-up cost more than they save
+COMPRESS_FROM = 64  # bytes of block data; below this zlib's header and set-up cost more than they save
 # A 4 KB window instead of zlib's 32 KB: blocks are a few KB at most, and setting up the big window
 # took about 4 times as long as compressing a 600-byte block (zlib.decompress reads either).
 WINDOW_BITS = 12
-# Whoosh reads a block with ``pickle.loads``, whatever the protocol. W3Codec writes protocol 2, which stores
-# each posting's value (bytes) as a call to ``_codecs.encode`` on a latin-1 string: some 15 bytes more per
-# value and two per byte over 127, and 7 times slower to write. Protocol 3 stores bytes as bytes (and,
-# unlike 4 and 5, adds no 9-byte frame header to a small block).
-PICKLE_PROTOCOL = 3
 CHUNK_POSTINGS = 65_536  # postings turned into Python lists at a time when a field is written
 _TERM_INFO = W3TermInfo._struct
 
 
 class BatchCodec(W3Codec):
-    """W3Codec whose writers keep what the batch writer needs, and whose term index is ``search.termindex``'s."""
+    """W3Codec whose writers keep what the batch writer needs, whose term index is ``search.termindex``'s and
+    whose posting blocks are ``search.blocks``'."""
 
     def per_document_writer(self, storage: Any, segment: W3Segment) -> BatchPerDocWriter:
         return BatchPerDocWriter(self, storage, segment)
 
     def field_writer(self, storage: Any, segment: W3Segment) -> BatchFieldWriter:
         return BatchFieldWriter(self, storage, segment)
+
+    def postings_reader(self, dbfile: Any, terminfo: W3TermInfo, format_: Any, term: Any = None,
+                        scorer: Any = None) -> Any:
+        if terminfo.is_inlined():  # a list matcher over the term info's own postings
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return BlockMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
     def terms_reader(self, storage: Any, segment: W3Segment) -> TermIndexReader:
         name = segment.make_filename(self.TERMS_EXT)
@@ -270,19 +274,21 @@ _TERM_ENTRY = np.dtype(_TERM_ENTRY_INFO.descr + [("offset", ">i8"), ("size", ">i
 # (at 10,000 documents, inlining up to 4 postings made the index 10% smaller).
 INLINE_POSTINGS = 4
 # Terms with at most this many postings (one block) are encoded all at once with numpy, their blocks
-# uncompressed; longer ones block by block, compressed. Both pickles of a short term's block (its info:
-# count, last id, max weight, compression, min and max length; its data: ids, weights, values) are
-# written out here in a fixed layout (BININT ids, BINFLOAT weights, BINBYTES values); Whoosh reads them
-# with pickle.load, as it reads its own.
+# uncompressed; longer ones block by block, compressed (``search.blocks`` gives the layout).
 SHORT_POSTINGS = 8
-_SHORT_HEAD = np.dtype([("magic", "S4"), ("size", ">i4"), ("info_open", "S4"), ("count", "<i4"), ("info_int", "S1"),
-                        ("last_id", "<i4"), ("info_float", "S1"), ("max_weight", ">f8"), ("info_compression", "S3"),
-                        ("min_length", "u1"), ("info_byte", "S1"), ("max_length", "u1"), ("info_close", "S2"),
-                        ("data_open", "S3")])
+# A short term's block header (``BLOCK_HEAD``), then its first document and the width of its gaps.
+_SHORT_HEAD = np.dtype([("size", "<i4"), ("last_id", "<u4"), ("max_weight", "<f4"), ("count", "u1"),
+                        ("compression", "u1"), ("min_length", "u1"), ("max_length", "u1"), ("first", "<u4"),
+                        ("gap_width", "u1")])
+
+
+def _widths(largest: np.ndarray) -> np.ndarray:
+    """``search.blocks.width_of`` of each number."""
+    return np.where(largest < 0x100, 1, np.where(largest < 0x10000, 2, 4))
 
 
 class _SortedChunk:
-    """Some consecutive terms of a field with their sorted postings, encoded as Whoosh 3 blocks."""
+    """Some consecutive terms of a field with their sorted postings, encoded as ``search.blocks`` blocks."""
 
     def __init__(self, terms: list[bytes], bounds: np.ndarray, docs: np.ndarray, weights: np.ndarray,
                  lengths: np.ndarray, starts: np.ndarray, ends: np.ndarray, values: bytes,
@@ -292,54 +298,53 @@ class _SortedChunk:
         self.docs, self.weights, self.lengths = docs, weights, lengths
         self.starts, self.ends, self.values = starts, ends, values
         self.fixed_size = fixed_size
-        self._lists: tuple[list[int], list[float], list[int], list[int], list[int]] | None = None
 
     def short_terms(self, numbers: np.ndarray, offset: int) -> tuple[bytes, np.ndarray]:
-        """The postings of these terms (one block each), one after another from ``offset`` in the postings
-        file, and their term-index entries."""
+        """The postings of these terms (one block each, uncompressed, as ``search.blocks.block_data`` lays
+        them out), one after another from ``offset`` in the postings file, and their term-index entries."""
         counts = self.counts[numbers]
         term_starts = np.zeros(len(numbers), dtype=np.int64)
         np.cumsum(counts[:-1], out=term_starts[1:])
-        total = int(counts.sum())
         posting_term = np.repeat(np.arange(len(numbers)), counts)
-        within = np.arange(total) - term_starts[posting_term]
+        within = np.arange(int(counts.sum())) - term_starts[posting_term]
         at = self.bounds[numbers][posting_term] + within
         docs, weights, lengths = self.docs[at].astype(np.int64), self.weights[at], self.lengths[at]
-        deltas = docs.copy()
-        deltas[within > 0] -= docs[np.flatnonzero(within > 0) - 1]
+        gaps = docs.copy()
+        gaps[within > 0] -= docs[np.flatnonzero(within > 0) - 1]
+        gaps[within == 0] = 0
         max_weight = np.maximum.reduceat(weights, term_starts)
         same_weights = max_weight == np.minimum.reduceat(weights, term_starts)
+        whole = (weights == np.round(weights)) & (weights >= 0) & (weights < 256)
+        byte_weights = np.minimum.reduceat(whole.astype(np.uint8), term_starts).astype(bool)
+        kinds = np.where(same_weights, np.where(max_weight == 1.0, ALL_ONE, ALL_ALIKE),
+                         np.where(byte_weights, EACH_BYTE, EACH_FLOAT))
         min_length = np.minimum.reduceat(np.where(lengths == 0, 256, lengths.astype(np.int16)), term_starts)
         min_length[min_length == 256] = 0
         max_length = np.maximum.reduceat(lengths, term_starts)
         last_ids = docs[term_starts + counts - 1]
 
         pieces = _Pieces(len(numbers), posting_term, within)
-        pieces.per_posting(_fixed(b"J", deltas, "<i4"))  # the ids tuple: first id, then gaps
-        weights_open = np.where(same_weights, b"tG", b"t(").astype("S2")
-        pieces.per_term(_fixed(weights_open, max_weight, ">f8"), np.where(same_weights, 10, 2))
-        pieces.per_posting(_fixed(b"G", weights, ">f8"), np.where(same_weights[posting_term], 0, 9))
-        pieces.per_term(np.full(len(numbers), b"t", dtype="S1"), np.where(same_weights, 0, 1))
-        if self.fixed_size == 0:
-            pieces.per_term(np.full(len(numbers), b"N\x87.", dtype="S3"))
-        else:
+        gap_widths = _widths(np.maximum.reduceat(gaps, term_starts))
+        pieces.per_posting(gaps.astype("<u4"), np.where(within > 0, gap_widths[posting_term], 0))
+        kind_records = np.empty(len(numbers), dtype=[("kind", "u1"), ("weight", "<f4")])
+        kind_records["kind"], kind_records["weight"] = kinds, max_weight
+        pieces.per_term(kind_records, np.where(kinds == ALL_ALIKE, 5, 1))
+        posting_kinds = kinds[posting_term]
+        pieces.per_posting(weights.astype("<f4"), np.where(posting_kinds == EACH_FLOAT, 4, 0))
+        pieces.per_posting(np.round(weights).astype(np.uint8), np.where(posting_kinds == EACH_BYTE, 1, 0))
+        if self.fixed_size != 0:
             value_starts = self.starts[at]
-            value_lengths = self.ends[at] - value_starts
-            if self.fixed_size is None:  # a tuple of bytes
-                pieces.per_term(np.full(len(numbers), b"(", dtype="S1"))
-                pieces.per_posting(_fixed(b"B", value_lengths, "<u4"))
-            else:  # the values joined
-                pieces.per_term(_fixed(b"B", np.add.reduceat(value_lengths, term_starts), "<u4"))
+            value_lengths = (self.ends[at] - value_starts).astype(np.int64)
+            if self.fixed_size is None:  # their lengths first
+                value_widths = _widths(np.maximum.reduceat(value_lengths, term_starts))
+                pieces.per_term(value_widths.astype(np.uint8))
+                pieces.per_posting(value_lengths.astype("<u4"), value_widths[posting_term])
             pieces.per_posting_bytes(self.values, value_starts, value_lengths)
-            pieces.per_term(np.full(len(numbers), b"t\x87." if self.fixed_size is None else b"\x87.",
-                                    dtype="S3" if self.fixed_size is None else "S2"))
         head = np.zeros(len(numbers), dtype=_SHORT_HEAD)
         sizes = pieces.term_sizes() + head.dtype.itemsize
-        head["magic"], head["size"] = WHOOSH3_HEADER_MAGIC, -(sizes - 8)  # after magic and size; the last block
-        head["info_open"], head["count"], head["info_int"], head["last_id"] = b"\x80\x02(J", counts, b"J", last_ids
-        head["info_float"], head["max_weight"], head["info_compression"] = b"G", max_weight, b"K\x00K"
-        head["min_length"], head["info_byte"], head["max_length"] = min_length, b"K", max_length
-        head["info_close"], head["data_open"] = b"t.", b"\x80\x03("
+        head["size"], head["last_id"], head["max_weight"], head["count"] = -(sizes - 4), last_ids, max_weight, counts
+        head["min_length"], head["max_length"] = min_length, max_length
+        head["first"], head["gap_width"] = docs[term_starts], gap_widths
         pieces.per_term(head, slot=-1.0)
         blob = pieces.joined()
         entry = np.zeros(len(numbers), dtype=_TERM_ENTRY)
@@ -364,47 +369,41 @@ class _SortedChunk:
         return infos
 
     def blocks(self, number: int) -> tuple[list[bytes], bytes]:
-        """A term's postings in blocks of BLOCK_LIMIT and its W3TermInfo bytes (without the extent)."""
-        if self._lists is None:
-            gaps = np.diff(self.docs.astype(np.int64), prepend=0)  # a block's ids: its first, then these gaps
-            self._lists = (self.docs.tolist(), gaps.tolist(), self.weights.tolist(), self.lengths.tolist(),
-                           self.starts.tolist(), self.ends.tolist())
-        docs, gaps, weights, lengths, starts, ends = self._lists
+        """A term's postings in blocks of BLOCK_LIMIT (``search.blocks``) and its W3TermInfo bytes (without the
+        extent)."""
         first, last = int(self.bounds[number]), int(self.bounds[number + 1])
-        blocks = [WHOOSH3_HEADER_MAGIC]
+        blocks = []
         total_weight, max_weight, min_length, max_length = 0.0, 0.0, 0, 0
         for block_start in range(first, last, BLOCK_LIMIT):
             block_end = min(block_start + BLOCK_LIMIT, last)
-            block_weights = weights[block_start:block_end]
-            block_max = max(block_weights)
-            if min(block_weights) == block_max:
-                mini_weights = None if block_max == 1.0 else block_max
-            else:
-                mini_weights = tuple(block_weights)
-            ids = (docs[block_start], *gaps[block_start + 1:block_end])
-            data = dumps((ids, mini_weights, self._values(starts[block_start:block_end], ends[block_start:block_end])),
-                         PICKLE_PROTOCOL)
-            compression = COMPRESSION if len(data) >= COMPRESS_FROM else 0
+            weights = self.weights[block_start:block_end]
+            lengths = self.lengths[block_start:block_end]
+            data = block_data(self.docs[block_start:block_end].astype(np.int64), weights,
+                              self._values(block_start, block_end))
+            compression = len(data) >= COMPRESS_FROM
             if compression:
-                data = zlib.compress(data, compression, WINDOW_BITS)
-            low = min(filter(None, lengths[block_start:block_end]), default=0)
-            high = max(lengths[block_start:block_end])
-            info = dumps((block_end - block_start, docs[block_end - 1], block_max, compression, low, high), 2)
-            size = len(info) + len(data)
-            blocks += (pack_int(-size if block_end == last else size), info, data)
-            total_weight += sum(block_weights)
+                data = zlib.compress(data, COMPRESSION, WINDOW_BITS)
+            block_max = float(weights.max())
+            low = int(lengths[lengths > 0].min(initial=255)) if lengths.any() else 0
+            high = int(lengths.max())
+            size = BLOCK_HEAD.size - 4 + len(data)
+            blocks += (BLOCK_HEAD.pack(-size if block_end == last else size, int(self.docs[block_end - 1]), block_max,
+                                       block_end - block_start, compression, low, high), data)
+            total_weight += float(weights.sum(dtype=np.float64))
             max_weight = max(max_weight, block_max)
             if low and (not min_length or low < min_length):
                 min_length = low
             max_length = max(max_length, high)
         term_info = _TERM_INFO.pack(False, total_weight, last - first, min_length, max_length, max_weight,
-                                    docs[first], docs[last - 1])
+                                    int(self.docs[first]), int(self.docs[last - 1]))
         return blocks, term_info
 
-    def _values(self, starts: list[int], ends: list[int]) -> tuple[bytes, ...] | bytes | None:
+    def _values(self, start: int, end: int) -> list[bytes] | bytes | None:
+        """The values of postings ``start`` to ``end``: a list, their bytes joined for a fixed size, or None."""
         if self.fixed_size == 0:
             return None
-        found = tuple(map(self.values.__getitem__, map(slice, starts, ends)))
+        found = list(map(self.values.__getitem__, map(slice, self.starts[start:end].tolist(),
+                                                      self.ends[start:end].tolist())))
         return found if self.fixed_size is None else b"".join(found)
 
 
@@ -421,14 +420,6 @@ def _term_blocks(terms: Any, info: Any, format_: Any) -> Iterator[tuple[Sequence
         matcher._read_values()
         yield matcher._ids, matcher._weights, matcher._values
         matcher._next_block()
-
-
-def _fixed(opcode: bytes | np.ndarray, numbers: np.ndarray, layout: str) -> np.ndarray:
-    """Records of a pickle opcode and a number packed as ``layout`` (numpy's byte order and size)."""
-    opcodes = np.asarray(opcode)
-    records = np.empty(len(numbers), dtype=[("opcode", opcodes.dtype), ("number", layout)])
-    records["opcode"], records["number"] = opcodes, numbers
-    return records
 
 
 class _Pieces:
@@ -450,10 +441,9 @@ class _Pieces:
         self._add(records.view(np.uint8), records.dtype.itemsize, self.posting_term, self.within, lengths, None)
 
     def per_posting_bytes(self, buffer: bytes, starts: np.ndarray, lengths: np.ndarray) -> None:
-        """Each posting's slice of ``buffer``, right after that posting's piece added last."""
-        slot = self.parts[-1][0] + 0.5
-        self.parts.append((slot, np.frombuffer(buffer, dtype=np.uint8), self.posting_term, self.within,
-                           lengths.astype(np.int64), starts.astype(np.int64)))
+        """Each posting's slice of ``buffer``, one after another."""
+        self.parts.append((float(len(self.parts)), np.frombuffer(buffer, dtype=np.uint8), self.posting_term,
+                           self.within, lengths.astype(np.int64), starts.astype(np.int64)))
 
     def _add(self, source: np.ndarray, width: int, term: np.ndarray, sub: np.ndarray,
              lengths: np.ndarray | int | None, slot: float | None) -> None:
@@ -477,7 +467,7 @@ class _Pieces:
         subs = np.concatenate([part[3] for part in self.parts])
         lengths = np.concatenate([part[4] for part in self.parts])
         starts = np.concatenate([part[5] + base for part, base in zip(self.parts, bases, strict=False)])
-        order = np.lexsort((slots - np.floor(slots), subs, np.floor(slots), terms))  # .5: with its posting's piece
+        order = np.lexsort((subs, slots, terms))
         lengths, starts = lengths[order], starts[order]
         out_starts = np.cumsum(lengths) - lengths
         gather = np.repeat(starts - out_starts, lengths) + np.arange(int(lengths.sum()))

@@ -26,6 +26,7 @@ from whoosh.reading import IndexReader, TermInfo, TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from search.blocks import BLOCK_READERS
 from search.store import SEGMENT_CACHE, segment_key
 
 TERMS_REMEMBERED = 20_000  # term look-ups remembered per segment and field, then started afresh
@@ -86,7 +87,7 @@ class SegmentPostings:
             ids, _, values = info.inlined_postings()
             return np.asarray(ids, dtype=np.int64), np.frombuffer(b"".join(values), dtype=dtype)
         matcher = self.matcher(fieldname, term, info)
-        if type(matcher) is not W3LeafMatcher:  # not a Whoosh 3 segment: posting by posting
+        if type(matcher) not in BLOCK_READERS:  # not a Whoosh 3 segment: posting by posting
             pairs = list(matcher.items())
             return (np.fromiter((docnum for docnum, _ in pairs), dtype=np.int64, count=len(pairs)),
                     np.frombuffer(b"".join(value for _, value in pairs), dtype=dtype))
