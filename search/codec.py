@@ -1,4 +1,4 @@
-"""A batch segment writer: a commit's postings kept in flat arrays, written as whole Whoosh 3 blocks.
+"""A batch segment writer: a commit's postings kept in flat arrays, written as whole posting blocks.
 
 Whoosh's own writer sends every posting through a pool of Python tuples, sorts them, spills
 them to pickled runs on disk, merges the runs back, reads each document's field length
@@ -6,9 +6,9 @@ through a column reader per posting, and builds blocks one posting at a time. He
 field keeps its postings in flat arrays (term key, document, weight, length of the encoded
 value), filled a document's field at a time (``ColumnIndexed`` fields) or a merged block at a
 time; a commit sorts them once by term (numpy, stable, so documents stay in order) and writes
-each term's blocks in the layout ``whoosh.codec.whoosh3`` reads, the many short posting lists
-all at once with numpy. The term index is ``search.termindex``'s sorted arrays instead of Whoosh's
-hash table; postings, matchers and scoring stay Whoosh's own.
+each term's postings: a rare term's (most terms) in its term info, the others in blocks
+(``search.blocks``). The term index is ``search.termindex``'s sorted arrays instead of Whoosh's
+hash table; matchers and scoring stay Whoosh's own.
 
 When a writer's arrays outgrow ``limitmb`` it closes its segment and starts another, so a
 long rebuild keeps memory bounded and still lands in one commit.
@@ -33,7 +33,7 @@ from whoosh.system import pack_int, pack_long
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import IndexingError, SegmentWriter
 
-from search.blocks import ALL_ALIKE, ALL_ONE, BLOCK_HEAD, EACH_BYTE, EACH_FLOAT, BlockMatcher, block_data
+from search.blocks import BLOCK_HEAD, BlockMatcher, block_data
 from search.schema import ColumnIndexed, FieldColumns
 from search.termindex import TermIndexReader, TermIndexWriter, inlined_term_info
 
@@ -88,8 +88,8 @@ class BatchPerDocWriter(W3PerDocWriter):
 class BatchFieldWriter(W3FieldWriter):
     """Writes a field's terms from sorted flat arrays: whole blocks, and the term index in one go.
 
-    Terms found in few documents (most of them: rare words, common-word pairs, quotation
-    fingerprints) are written all at once with numpy; the others block by block.
+    Terms found in few documents (most of them: rare words, common-word pairs, identifiers) keep
+    their postings in their term info (``INLINE_POSTINGS``); the others are written block by block.
     """
 
     def __init__(self, codec: W3Codec, storage: Any, segment: W3Segment) -> None:
@@ -102,11 +102,7 @@ class BatchFieldWriter(W3FieldWriter):
         for chunk in postings.sorted_chunks(length_bytes):
             entry = np.empty(len(chunk.terms), dtype=_TERM_ENTRY)
             inlined = chunk.counts <= INLINE_POSTINGS
-            short = (chunk.counts <= SHORT_POSTINGS) & ~inlined
-            if short.any():
-                blob, entry[short] = chunk.short_terms(np.flatnonzero(short), postfile.tell())
-                postfile.write(blob)
-            several = np.flatnonzero(~short & ~inlined)
+            several = np.flatnonzero(~inlined)
             if len(several):
                 infos = []
                 for number in several.tolist():
@@ -269,22 +265,10 @@ class FieldPostings:
 _TERM_ENTRY_INFO = np.dtype([("inlined", "u1"), ("weight", ">f4"), ("frequency", ">u4"), ("min_length", "u1"),
                              ("max_length", "u1"), ("max_weight", ">f4"), ("min_id", ">u4"), ("max_id", ">u4")])
 _TERM_ENTRY = np.dtype(_TERM_ENTRY_INFO.descr + [("offset", ">i8"), ("size", ">i4")])
-# Terms with at most this many postings are written into the term index itself (Whoosh's inlined term info),
-# not as a block of their own: a block's headers cost some 50 bytes, and most terms are found in few documents
-# (at 10,000 documents, inlining up to 4 postings made the index 10% smaller).
-INLINE_POSTINGS = 4
-# Terms with at most this many postings (one block) are encoded all at once with numpy, their blocks
-# uncompressed; longer ones block by block, compressed (``search.blocks`` gives the layout).
-SHORT_POSTINGS = 8
-# A short term's block header (``BLOCK_HEAD``), then its first document and the width of its gaps.
-_SHORT_HEAD = np.dtype([("size", "<i4"), ("last_id", "<u4"), ("max_weight", "<f4"), ("count", "u1"),
-                        ("compression", "u1"), ("min_length", "u1"), ("max_length", "u1"), ("first", "<u4"),
-                        ("gap_width", "u1")])
-
-
-def _widths(largest: np.ndarray) -> np.ndarray:
-    """``search.blocks.width_of`` of each number."""
-    return np.where(largest < 0x100, 1, np.where(largest < 0x10000, 2, 4))
+# Terms with at most this many postings are written into the term index itself (``inlined_term_info``),
+# not as a block of their own: most terms are found in few documents. At 10,000 documents, inlining up to
+# 8 postings made the index 2% smaller than up to 4 (and 10% smaller than none, with Whoosh's term infos).
+INLINE_POSTINGS = 8
 
 
 class _SortedChunk:
@@ -298,62 +282,6 @@ class _SortedChunk:
         self.docs, self.weights, self.lengths = docs, weights, lengths
         self.starts, self.ends, self.values = starts, ends, values
         self.fixed_size = fixed_size
-
-    def short_terms(self, numbers: np.ndarray, offset: int) -> tuple[bytes, np.ndarray]:
-        """The postings of these terms (one block each, uncompressed, as ``search.blocks.block_data`` lays
-        them out), one after another from ``offset`` in the postings file, and their term-index entries."""
-        counts = self.counts[numbers]
-        term_starts = np.zeros(len(numbers), dtype=np.int64)
-        np.cumsum(counts[:-1], out=term_starts[1:])
-        posting_term = np.repeat(np.arange(len(numbers)), counts)
-        within = np.arange(int(counts.sum())) - term_starts[posting_term]
-        at = self.bounds[numbers][posting_term] + within
-        docs, weights, lengths = self.docs[at].astype(np.int64), self.weights[at], self.lengths[at]
-        gaps = docs.copy()
-        gaps[within > 0] -= docs[np.flatnonzero(within > 0) - 1]
-        gaps[within == 0] = 0
-        max_weight = np.maximum.reduceat(weights, term_starts)
-        same_weights = max_weight == np.minimum.reduceat(weights, term_starts)
-        whole = (weights == np.round(weights)) & (weights >= 0) & (weights < 256)
-        byte_weights = np.minimum.reduceat(whole.astype(np.uint8), term_starts).astype(bool)
-        kinds = np.where(same_weights, np.where(max_weight == 1.0, ALL_ONE, ALL_ALIKE),
-                         np.where(byte_weights, EACH_BYTE, EACH_FLOAT))
-        min_length = np.minimum.reduceat(np.where(lengths == 0, 256, lengths.astype(np.int16)), term_starts)
-        min_length[min_length == 256] = 0
-        max_length = np.maximum.reduceat(lengths, term_starts)
-        last_ids = docs[term_starts + counts - 1]
-
-        pieces = _Pieces(len(numbers), posting_term, within)
-        gap_widths = _widths(np.maximum.reduceat(gaps, term_starts))
-        pieces.per_posting(gaps.astype("<u4"), np.where(within > 0, gap_widths[posting_term], 0))
-        kind_records = np.empty(len(numbers), dtype=[("kind", "u1"), ("weight", "<f4")])
-        kind_records["kind"], kind_records["weight"] = kinds, max_weight
-        pieces.per_term(kind_records, np.where(kinds == ALL_ALIKE, 5, 1))
-        posting_kinds = kinds[posting_term]
-        pieces.per_posting(weights.astype("<f4"), np.where(posting_kinds == EACH_FLOAT, 4, 0))
-        pieces.per_posting(np.round(weights).astype(np.uint8), np.where(posting_kinds == EACH_BYTE, 1, 0))
-        if self.fixed_size != 0:
-            value_starts = self.starts[at]
-            value_lengths = (self.ends[at] - value_starts).astype(np.int64)
-            if self.fixed_size is None:  # their lengths first
-                value_widths = _widths(np.maximum.reduceat(value_lengths, term_starts))
-                pieces.per_term(value_widths.astype(np.uint8))
-                pieces.per_posting(value_lengths.astype("<u4"), value_widths[posting_term])
-            pieces.per_posting_bytes(self.values, value_starts, value_lengths)
-        head = np.zeros(len(numbers), dtype=_SHORT_HEAD)
-        sizes = pieces.term_sizes() + head.dtype.itemsize
-        head["size"], head["last_id"], head["max_weight"], head["count"] = -(sizes - 4), last_ids, max_weight, counts
-        head["min_length"], head["max_length"] = min_length, max_length
-        head["first"], head["gap_width"] = docs[term_starts], gap_widths
-        pieces.per_term(head, slot=-1.0)
-        blob = pieces.joined()
-        entry = np.zeros(len(numbers), dtype=_TERM_ENTRY)
-        entry["weight"] = np.add.reduceat(weights.astype(np.float64), term_starts)
-        entry["frequency"], entry["min_length"], entry["max_length"] = counts, min_length, max_length
-        entry["max_weight"], entry["min_id"], entry["max_id"] = max_weight, docs[term_starts], last_ids
-        entry["offset"] = offset + np.concatenate(([0], np.cumsum(sizes)[:-1]))
-        entry["size"] = sizes
-        return blob, entry
 
     def inlined_infos(self, inlined: np.ndarray) -> list[bytes]:
         """The term-index entries (``inlined_term_info``) of the terms marked in ``inlined``."""
@@ -420,58 +348,6 @@ def _term_blocks(terms: Any, info: Any, format_: Any) -> Iterator[tuple[Sequence
         matcher._read_values()
         yield matcher._ids, matcher._weights, matcher._values
         matcher._next_block()
-
-
-class _Pieces:
-    """Byte pieces of many terms' postings, each term's pieces in the order added, joined with numpy.
-
-    A piece is per term or per posting, the whole of a fixed-size record (or its first ``lengths`` bytes),
-    or a posting's slice of a byte buffer.
-    """
-
-    def __init__(self, terms: int, posting_term: np.ndarray, within: np.ndarray) -> None:
-        self.terms, self.posting_term, self.within = terms, posting_term, within
-        self.parts: list[tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-
-    def per_term(self, records: np.ndarray, lengths: np.ndarray | int | None = None, slot: float | None = None) -> None:
-        self._add(records.view(np.uint8), records.dtype.itemsize, np.arange(self.terms), np.zeros(self.terms, np.int64),
-                  lengths, slot)
-
-    def per_posting(self, records: np.ndarray, lengths: np.ndarray | int | None = None) -> None:
-        self._add(records.view(np.uint8), records.dtype.itemsize, self.posting_term, self.within, lengths, None)
-
-    def per_posting_bytes(self, buffer: bytes, starts: np.ndarray, lengths: np.ndarray) -> None:
-        """Each posting's slice of ``buffer``, one after another."""
-        self.parts.append((float(len(self.parts)), np.frombuffer(buffer, dtype=np.uint8), self.posting_term,
-                           self.within, lengths.astype(np.int64), starts.astype(np.int64)))
-
-    def _add(self, source: np.ndarray, width: int, term: np.ndarray, sub: np.ndarray,
-             lengths: np.ndarray | int | None, slot: float | None) -> None:
-        count = len(term)
-        lengths = np.full(count, width, dtype=np.int64) if lengths is None else np.broadcast_to(
-            np.asarray(lengths, dtype=np.int64), (count,))
-        self.parts.append((float(len(self.parts)) if slot is None else slot, source, term, sub, lengths,
-                           np.arange(count, dtype=np.int64) * width))
-
-    def term_sizes(self) -> np.ndarray:
-        sizes = np.zeros(self.terms, dtype=np.int64)
-        for _, _, term, _, lengths, _ in self.parts:
-            sizes += np.bincount(term, weights=lengths, minlength=self.terms).astype(np.int64)
-        return sizes
-
-    def joined(self) -> bytes:
-        bases = np.cumsum([0] + [len(source) for _, source, *_ in self.parts])
-        source = np.concatenate([part[1] for part in self.parts])
-        slots = np.concatenate([np.full(len(part[2]), part[0]) for part in self.parts])
-        terms = np.concatenate([part[2] for part in self.parts])
-        subs = np.concatenate([part[3] for part in self.parts])
-        lengths = np.concatenate([part[4] for part in self.parts])
-        starts = np.concatenate([part[5] + base for part, base in zip(self.parts, bases, strict=False)])
-        order = np.lexsort((subs, slots, terms))
-        lengths, starts = lengths[order], starts[order]
-        out_starts = np.cumsum(lengths) - lengths
-        gather = np.repeat(starts - out_starts, lengths) + np.arange(int(lengths.sum()))
-        return source[gather].tobytes()
 
 
 class BatchSegmentWriter(SegmentWriter):
