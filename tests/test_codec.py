@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 from whoosh import index as whoosh_index
 from whoosh.filedb.structfile import StructFile
+from whoosh.util.numeric import byte_to_length
 
 from search import codec, indexer
 from search.blocks import BLOCK_HEAD, BlockMatcher, block_data
@@ -31,7 +32,7 @@ from search.readers import read_file
 from search.results import Filters, search
 from search.schema import FastPositions, document_fields
 from search.store import open_index
-from search.termindex import inlined_term_info, read_term_info
+from search.termindex import inlined_term_info, pointer_term_info, read_term_info
 from tests.conftest import SEED, many_articles
 
 FIXTURES = Path(__file__).parent / "fixtures" / "corpora"
@@ -292,3 +293,11 @@ def test_a_posting_block_reads_back_as_written(weights: list[float]) -> None:
         matcher.next()
     assert found == list(zip(docs.tolist(), weights, values, strict=True))
     assert (matcher.block_max_id(), matcher.block_max_weight()) == (docs[-1], max(weights))
+
+
+def test_a_pointer_term_info_reads_back_as_written() -> None:
+    info = read_term_info(pointer_term_info(1234.0, 300, 3, 200, 17.0, 5, 2**31 + 9, 2**40, 70_000))
+    assert not info.is_inlined() and info.extent() == (2**40, 70_000)
+    assert (info.weight(), info.doc_frequency(), info.max_weight(), info.min_id(), info.max_id()) == (
+        1234.0, 300, 17.0, 5, 2**31 + 9)
+    assert (info.min_length(), info.max_length()) == (byte_to_length(3), byte_to_length(200))
