@@ -33,7 +33,7 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.writing import IndexingError, SegmentWriter
 
 from search.blocks import BLOCK_HEAD, BlockMatcher, block_data
-from search.schema import ColumnIndexed, FieldColumns
+from search.schema import ColumnIndexed, FieldColumns, forget_words
 from search.termindex import TermIndexReader, TermIndexWriter, inlined_term_info, pointer_term_info
 
 BLOCK_LIMIT = 128  # postings per block, as W3Codec writes them
@@ -439,6 +439,7 @@ class BatchSegmentWriter(SegmentWriter):
             self.fieldwriter.write_field(fieldname, self.schema[fieldname], postings,
                                          length_bytes.get(fieldname, bytearray()))
         self.fieldwriter.close()
+        forget_words()
 
     def _start_new_segment(self) -> None:
         """Close the segment being written (its files are only referenced once the commit writes the TOC)."""
