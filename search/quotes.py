@@ -26,6 +26,7 @@ from search.schema import (
     QUOTE_MIN_RUN,
     QUOTE_SHINGLE,
     SOURCE_KIND,
+    FingerprintMasks,
     bucket_term,
     fingerprint_buckets,
     quote_words,
@@ -93,6 +94,9 @@ def trace_text(searcher: Searcher, text: str, source_id: str | None = None) -> Q
         raise QuoteError(f"a passage needs at least {QUOTE_MIN_RUN} words to be traced; this one has {len(words)}")
     if "quotes" not in searcher.schema or next(iter(searcher.reader().lexicon("quotes")), None) is None:
         raise QuoteError("the index holds no quotation fingerprints (it was built before they were added): "
+                         "rebuild it with 'essays index --rebuild'")
+    if not isinstance(searcher.schema["quotes"].format, FingerprintMasks):
+        raise QuoteError("the index holds quotation fingerprints in an older form, one term each: "
                          "rebuild it with 'essays index --rebuild'")
     report = QuoteReport(min(len(words), MAX_PASSAGE_WORDS), trimmed=len(words) > MAX_PASSAGE_WORDS)
     words = words[:MAX_PASSAGE_WORDS]

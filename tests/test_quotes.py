@@ -13,12 +13,13 @@ from unittest import mock
 
 import pytest
 from click.testing import CliRunner
+from whoosh.formats import Existence
 
 from search import schema
 from search.cli import main
 from search.indexer import index_paths
 from search.quotes import QuoteError, trace_document, trace_text
-from search.store import IndexHandle
+from search.store import IndexHandle, open_index
 from tests.conftest import article
 from web import create_app
 
@@ -109,6 +110,14 @@ def test_an_index_without_fingerprints_asks_for_a_rebuild(tmp_path: Path, write_
         index_paths(target, [write_archive("quotes.jsonl", RECORDS)])
     with pytest.raises(QuoteError, match=r"rebuild it with 'essays index --rebuild'"):
         trace_text(IndexHandle(target).searcher(), PASSAGE)
+
+
+def test_an_index_with_fingerprints_one_term_each_asks_for_a_rebuild(index_dir: Path) -> None:
+    """Indexes written before fingerprints were bucketed hold a term per hash, with no masks: nothing would match."""
+    searcher = open_index(index_dir).searcher()  # its own schema, read from the index
+    searcher.schema["quotes"].format = Existence()  # as such an index's schema reads
+    with pytest.raises(QuoteError, match=r"older form.*rebuild it with 'essays index --rebuild'"):
+        trace_text(searcher, PASSAGE)
 
 
 @pytest.fixture
