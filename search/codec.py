@@ -564,33 +564,46 @@ class BatchMpWriter(MpWriter, BatchSegmentWriter):
         self._finish()
 
 
-# A segment holding fewer live documents than this share of the biggest one's, or than SMALL_SEGMENT_DOCS
-# (a merge of so few costs well under a second), is merged, when there are two.
+# A segment holding fewer live documents than this share of the biggest one's, or than SMALL_SEGMENT_DOCS,
+# is small: a run's last commit merges small ones.
 SMALL_SEGMENT_SHARE = 0.5
-SMALL_SEGMENT_DOCS = 1_000
+SMALL_SEGMENT_DOCS = 500  # also what any run may merge, however few documents it wrote (a fraction of a second)
+
+MergePolicy = Callable[[SegmentWriter, list[W3Segment]], list[W3Segment]]
 
 
-def merge_small_segments(writer: SegmentWriter, segments: list[W3Segment]) -> list[W3Segment]:
-    """A merge policy (``commit(mergetype=...)``): the segments much smaller than the biggest, or mostly
-    deleted, merged into the writer's own; returns the segments left as they are.
+def merge_small_segments(written: int) -> MergePolicy:
+    """A merge policy (``commit(mergetype=...)``) for the last commit of a run that wrote ``written`` documents:
+    the small segments (or mostly deleted ones), smallest first, merged into the writer's own as long as
+    they hold no more documents than the run wrote, or SMALL_SEGMENT_DOCS; it returns the segments left.
 
-    The batch writer's segments are as big as its memory allows, and a merge, bound by the same
-    memory, cannot make them bigger. Whoosh's MERGE_SMALL rewrites every segment once there are about
-    twenty (at 100,000 documents, a third of the run's time in one process, to end with 16 segments
-    instead of 22); this merges only what small runs, a run's last part-filled segments and
-    replacements leave behind.
+    The batch writer's segments are as big as its memory allows, and a merge, bound by the same memory,
+    cannot make them bigger. Whoosh's MERGE_SMALL rewrote every segment once there were about twenty (at
+    100,000 documents, a third of the run's time in one process, to end with 16 segments instead of 22).
+    Bounding a merge by the run's own size keeps a one-file reindex as quick as writing the file, while a
+    big run gathers the part-filled segments its batches and small runs left behind.
     """
-    if not segments:
-        return segments
-    small_below = max(SMALL_SEGMENT_SHARE * max(segment.doc_count() for segment in segments), SMALL_SEGMENT_DOCS)
-    small = [segment for segment in segments if segment.doc_count() < small_below]
-    if len(small) < 2:
-        return segments
-    for segment in small:
-        reader = SegmentReader(writer.storage, writer.schema, segment)
-        writer.add_reader(reader)
-        reader.close()
-    return [segment for segment in segments if segment not in small]
+    def policy(writer: SegmentWriter, segments: list[W3Segment]) -> list[W3Segment]:
+        if not segments:
+            return segments
+        biggest = max(segment.doc_count() for segment in segments)
+        small_below = max(SMALL_SEGMENT_SHARE * biggest, SMALL_SEGMENT_DOCS)
+        merged, budget = [], max(written, SMALL_SEGMENT_DOCS)
+        for segment in sorted((segment for segment in segments if segment.doc_count() < small_below),
+                              key=lambda segment: segment.doc_count_all()):
+            if segment.doc_count_all() > budget:
+                break
+            merged.append(segment)
+            budget -= segment.doc_count_all()
+        if len(merged) < 2:
+            return segments
+        for segment in merged:
+            reader = SegmentReader(writer.storage, writer.schema, segment)
+            writer.add_reader(reader)
+            reader.close()
+        return [segment for segment in segments if segment not in merged]
+
+    return policy
 
 
 def batch_writer(index: FileIndex, procs: int = 1, **kwargs: Any) -> BatchSegmentWriter:

@@ -272,6 +272,7 @@ class _Run:
         self.batch_docs = batch_docs
         self.interrupted: Callable[[], bool] = lambda: False
         self.pending = 0
+        self.written = 0  # documents committed by this run's earlier commits
         self._writer_context: Any = None
         self.writer: Any = None
         self.searcher = index.searcher()
@@ -285,16 +286,17 @@ class _Run:
             self.writer = self._writer_context.__enter__()
 
     def commit(self, final: bool = False) -> None:
-        """Commit the pending batch. Only a run's last commit merges (``merge_small_segments``):
-        merging rewrites postings in this one process, and merging at every batch kept big
-        multi-process runs on one core.
+        """Commit the pending batch. Only a run's last commit merges (``merge_small_segments``, within
+        the documents the run wrote): merging rewrites postings in this one process, and merging at
+        every batch kept big multi-process runs on one core.
         """
         if self.writer is None:
             return
+        self.written += self.pending
         if self.rebuild:
             mergetype = writing.CLEAR
         else:
-            mergetype = merge_small_segments if final else writing.NO_MERGE
+            mergetype = merge_small_segments(self.written) if final else writing.NO_MERGE
         self.writer.commit(mergetype=mergetype)
         self._writer_context.__exit__(None, None, None)
         self.writer = self._writer_context = None

@@ -343,20 +343,23 @@ def test_batches_do_not_merge_and_the_last_commit_does(tmp_path: Path, index_dir
 
 def test_the_last_commit_merges_the_small_segments_and_leaves_the_big_ones(
         tmp_path: Path, index_dir: Path, write_archive: WriteArchive, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Big segments are as big as the writer's memory allows: rewriting them would only cost time."""
-    monkeypatch.setattr(codec, "SMALL_SEGMENT_DOCS", 0)
+    """Big segments are as big as the writer's memory allows: rewriting them would only cost time. A small run
+    merges no more documents than it wrote (or SMALL_SEGMENT_DOCS), so a one-file reindex stays quick."""
+    monkeypatch.setattr(codec, "SMALL_SEGMENT_DOCS", 10)
     for number in range(3):
         write_archive(f"big-{number}.jsonl", [article(f"Essay {number}.{part}", "Ada", "2001-01-01", f"Body {part}.")
                                               for part in range(20)])
     index_paths(index_dir, [tmp_path / "archive"], batch_docs=20)
-    big = {segment.segment_id() for segment in open_index(index_dir)._segments() if segment.doc_count() > 10}
-    assert len(big) == 3
+    write_archive("medium.jsonl", [article(f"Letter {part}", "Cy", "2001-02-01", "A letter.") for part in range(8)])
+    index_paths(index_dir, [tmp_path / "archive"], batch_docs=20)
+    kept = {segment.segment_id() for segment in open_index(index_dir)._segments() if segment.doc_count() > 5}
+    assert len(kept) == 4  # three big, one medium
     for number in range(3):  # small runs, one file each
         write_archive(f"small-{number}.jsonl", [article(f"Note {number}", "Bo", "2002-01-01", f"Note {number}.")])
         index_paths(index_dir, [tmp_path / "archive"], batch_docs=20)
         segments = open_index(index_dir)._segments()
-        assert big <= {segment.segment_id() for segment in segments}  # never rewritten
-        assert len(segments) - len(big) <= 2  # two small ones are merged at the next run's end
+        assert kept <= {segment.segment_id() for segment in segments}  # neither rewritten
+        assert len(segments) - len(kept) <= 2  # two small ones are merged at the next run's end
     assert len(hit_ids(index_dir, "note")) == 3
     assert check(index_dir) == []
 
