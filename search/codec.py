@@ -42,7 +42,7 @@ COMPRESS_FROM = 64  # bytes of block data; below this zlib's header and set-up c
 # A 4 KB window instead of zlib's 32 KB: blocks are a few KB at most, and setting up the big window
 # took about 4 times as long as compressing a 600-byte block (zlib.decompress reads either).
 WINDOW_BITS = 12
-CHUNK_POSTINGS = 65_536  # postings turned into Python lists at a time when a field is written
+CHUNK_POSTINGS = 65_536  # postings gathered and written at a time when a field is written
 
 
 class BatchCodec(W3Codec):
@@ -211,9 +211,9 @@ class FieldPostings:
     def sorted_chunks(self, length_bytes: bytearray) -> Iterator[_SortedChunk]:
         """The terms in byte order with their postings, CHUNK_POSTINGS postings (or one term) at a time.
 
-        Sorting is done on the whole field at once (numpy); the postings become Python
-        lists only a chunk at a time, which is what bounds the commit's memory. The arrival-order
-        arrays are let go as soon as their sorted copies exist: these postings are written once.
+        Sorting is done on the whole field at once (numpy); the postings are encoded a chunk at
+        a time. The arrival-order arrays are let go as soon as their sorted copies exist: these
+        postings are written once.
         """
         values, self.values = bytes(self.values), bytearray()
         numbers = self._term_numbers()

@@ -430,9 +430,6 @@ class FingerprintMasks(Format):
 
     posting_size = QUOTE_MASK_TYPE.itemsize
 
-    def decode_mask(self, value: bytes) -> int:
-        return int(np.frombuffer(value, dtype=QUOTE_MASK_TYPE)[0])
-
 
 class FingerprintField(ColumnIndexed, ID):
     """A body's quotation fingerprints as bucket terms (``bucket_term``), each posting holding its mask."""
