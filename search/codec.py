@@ -16,6 +16,7 @@ long rebuild keeps memory bounded and still lands in one commit.
 
 from __future__ import annotations
 
+import ctypes
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -604,6 +605,20 @@ def merge_small_segments(written: int) -> MergePolicy:
         return [segment for segment in segments if segment not in merged]
 
     return policy
+
+
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+
+
+def return_freed_memory() -> None:
+    """Have the C allocator give big freed blocks (128 KB and up) back to the system at once; processes forked
+    later inherit it. glibc raises that threshold as big blocks are freed and from then on keeps them: a writer
+    process kept some 40 MB of its last segment's arrays, and at 100,000 documents the build's peak was ~30 MB
+    higher in each writer. Elsewhere than glibc, nothing is done."""
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
+    except (OSError, AttributeError):
+        pass
 
 
 def batch_writer(index: FileIndex, procs: int = 1, **kwargs: Any) -> BatchSegmentWriter:
