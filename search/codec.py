@@ -276,8 +276,7 @@ class _SortedChunk:
             end = first + count
             docs, weights = self.docs[first:end].tolist(), self.weights[first:end].tolist()
             lengths = self.lengths[first:end].tolist()
-            values = [None] * count if self.fixed_size == 0 else list(map(self.values.__getitem__, map(
-                slice, self.starts[first:end].tolist(), self.ends[first:end].tolist())))
+            values = [None] * count if self.fixed_size == 0 else self._value_list(first, end)
             infos.append(inlined_term_info(docs, weights, lengths, values))
         return infos
 
@@ -315,9 +314,12 @@ class _SortedChunk:
         """The values of postings ``start`` to ``end``: a list, their bytes joined for a fixed size, or None."""
         if self.fixed_size == 0:
             return None
-        found = list(map(self.values.__getitem__, map(slice, self.starts[start:end].tolist(),
-                                                      self.ends[start:end].tolist())))
+        found = self._value_list(start, end)
         return found if self.fixed_size is None else b"".join(found)
+
+    def _value_list(self, start: int, end: int) -> list[bytes]:
+        return list(map(self.values.__getitem__, map(slice, self.starts[start:end].tolist(),
+                                                      self.ends[start:end].tolist())))
 
 
 def _term_blocks(terms: Any, info: Any, format_: Any) -> Iterator[tuple[Sequence[int], Sequence[float],

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -93,11 +94,9 @@ class SegmentPostings:
                     np.frombuffer(b"".join(value for _, value in pairs), dtype=dtype))
         ids: list[np.ndarray] = []
         values: list[bytes] = []
-        while matcher.is_active():
-            matcher._read_data()
-            ids.append(np.cumsum(np.asarray(matcher._data[0], dtype=np.int64)))  # each block's ids count from 0
-            values.append(matcher._data[2])  # a fixed-size format's values, joined
-            matcher._next_block()
+        for block_ids, data in _blocks(matcher):
+            ids.append(block_ids)
+            values.append(data[2])  # a fixed-size format's values, joined
         return np.concatenate(ids), np.frombuffer(b"".join(values), dtype=dtype)
 
     def matcher(self, fieldname: str, term: str | bytes, info: TermInfo) -> Any:
@@ -169,19 +168,24 @@ def segment_postings(searcher: Searcher) -> list[SegmentPostings]:
     return [SegmentPostings(leaf.reader(), offset) for leaf, offset in searcher.leaf_searchers()]
 
 
+def _blocks(matcher: W3LeafMatcher) -> Iterator[tuple[np.ndarray, tuple[Any, Any, Any]]]:
+    """A posting list block by block: the block's ids (decoded as ``_read_ids`` does) and its raw data tuple."""
+    while matcher.is_active():
+        matcher._read_data()
+        yield np.cumsum(np.asarray(matcher._data[0], dtype=np.int64)), matcher._data  # each block's ids count from 0
+        matcher._next_block()
+
+
 def _block_arrays(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
     """A posting list's ids and weights, block by block, decoded as ``_read_ids`` and ``_read_weights`` do."""
     ids: list[np.ndarray] = []
     weights: list[np.ndarray] = []
-    while matcher.is_active():
-        matcher._read_data()
-        deltas, block_weights = matcher._data[0], matcher._data[1]
-        ids.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))  # each block's ids count from 0
+    for block_ids, (_, block_weights, _) in _blocks(matcher):
+        ids.append(block_ids)
         if block_weights is None or isinstance(block_weights, float):  # every weight 1, or all the same
-            weights.append(np.full(len(deltas), 1.0 if block_weights is None else block_weights))
+            weights.append(np.full(len(block_ids), 1.0 if block_weights is None else block_weights))
         else:
             weights.append(np.asarray(block_weights, dtype=np.float64))
-        matcher._next_block()
     return np.concatenate(ids), np.concatenate(weights)
 
 
