@@ -89,6 +89,7 @@ class _Evaluation:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.segment = SegmentPostings(self.reader, 0)
+        self.deleted = self.segment.deleted()  # documents SegmentReader.postings would filter out
         self.scored = scored
         self.deadline = deadline
         self._sizes: dict[int, tuple[wq.Query, int]] = {}
@@ -144,12 +145,7 @@ class _Evaluation:
                                  q.boost)
         # BM25F's figures taken here rather than from a scorer object, which looks the term up three more times.
         figures = _bm25_figures(self.searcher, weighting, fieldname, text) if self.scored else None
-        leaf, deleted = self._postings_of(info)
-        ids, scores = self._scored(leaf, within, figures)
-        if deleted:
-            keep = ~np.isin(ids, np.fromiter(deleted, dtype=np.int64, count=len(deleted)), assume_unique=True)
-            ids, scores = ids[keep], scores[keep] if scores is not None else None
-        return self._boosted((ids, scores), q.boost)
+        return self._boosted(self._live(*self._scored(term_postings(self.segment, *info), within, figures)), q.boost)
 
     def _term_info(self, q: wq.Term) -> tuple[str, bytes, Any] | None:
         """(field, term bytes, Whoosh's term info) of a term this segment holds."""
@@ -166,10 +162,12 @@ class _Evaluation:
                     self._infos[key] = (q.fieldname, text, info)
         return self._infos[key]
 
-    def _postings_of(self, info: tuple[str, bytes, Any]) -> tuple[Any, set[int]]:
-        """The unscored posting reader of a looked-up term, and the segment's deleted documents, which
-        SegmentReader.postings would filter out."""
-        return term_postings(self.segment, *info), self.reader.deleted_docs_set or set()
+    def _live(self, ids: np.ndarray, scores: np.ndarray | None) -> Found:
+        """The documents of ``ids`` (and their scores) not deleted."""
+        if not len(self.deleted):
+            return ids, scores
+        keep = ~np.isin(ids, self.deleted, assume_unique=True)
+        return ids[keep], scores[keep] if scores is not None else None
 
     def _exact_phrase(self, q: ExactPhrase, context: Any, within: np.ndarray | None) -> Found:
         """As ExactPhrase.matcher: the documents holding every piece (``q.pieces``) with the pieces lined up,
@@ -243,11 +241,7 @@ class _Evaluation:
         weights = postings.weights[postings.starts[low]:postings.starts[high]][order] if self.scored else None
         if q.boost != 1.0 and high - low > 1 and weights is not None:  # one term alone goes unboosted
             weights = weights * q.boost
-        deleted = self.reader.deleted_docs_set
-        if deleted:
-            keep = ~np.isin(ids, np.fromiter(deleted, dtype=np.int64, count=len(deleted)), assume_unique=True)
-            ids, weights = ids[keep], weights[keep] if weights is not None else None
-        return _among(ids, weights, within)
+        return _among(*self._live(ids, weights), within)
 
     def _words(self, q: wq.MultiTerm, context: Any, within: np.ndarray | None) -> Found:
         """As MultiTerm.matcher: one word alone, else an Or of the words, unscored when ``constantscore``."""

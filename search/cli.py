@@ -8,7 +8,6 @@ for serving). tests/test_cli.py checks that importing this module loads none of 
 from __future__ import annotations
 
 import json
-import re
 import sys
 import time
 from collections import Counter
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from search.documents import KINDS, Document
+from search.documents import KINDS, Document, storable_text
 
 if TYPE_CHECKING:
     from whoosh.searching import Searcher
@@ -51,10 +50,9 @@ class TypedText(click.ParamType):
     name = "text"
 
     def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> object:
-        return _HALF_CHARACTER.sub("\ufffd", value) if isinstance(value, str) else value
+        return storable_text(value) if isinstance(value, str) else value
 
 
-_HALF_CHARACTER = re.compile("[\ud800-\udfff]")
 TEXT = TypedText()
 
 index_option = click.option(

@@ -139,11 +139,7 @@ class FieldPostings:
         self.keys.extend(repeat(self.terms.setdefault(term, len(self.terms)), len(docs)))
         self.docs.frombytes(docs.astype(np.uint32).tobytes())
         self.weights.frombytes(np.asarray(weights, dtype=np.float32).tobytes())
-        if self.fixed_size == 0:
-            self.value_lengths.extend(repeat(0, len(docs)))
-        else:
-            self.value_lengths.extend(map(len, values))
-            self.values += b"".join(values)
+        self._add_values(values, len(docs))
 
     def add_document(self, docnum: int, postings: Iterable[tuple[bytes, int, float, bytes | None]],
                      boost: float) -> int:
@@ -161,12 +157,15 @@ class FieldPostings:
         self.keys.extend([setdefault(term, len(known)) for term in terms])
         self.docs.extend(repeat(docnum, len(terms)))
         self.weights.extend(weights if boost == 1.0 else [weight * boost for weight in weights])
+        self._add_values(values, len(terms))
+        return sum(frequencies)
+
+    def _add_values(self, values: Sequence[bytes | None], count: int) -> None:
         if self.fixed_size == 0:
-            self.value_lengths.extend(repeat(0, len(terms)))
+            self.value_lengths.extend(repeat(0, count))
         else:
             self.value_lengths.extend(map(len, values))
             self.values += b"".join(values)
-        return sum(frequencies)
 
     def add_columns(self, docnum: int, columns: FieldColumns, format_boost: float, boost: float) -> int:
         """A document's postings in this field as ``ColumnIndexed.index_columns`` gives them; returns the field's

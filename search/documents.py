@@ -174,3 +174,15 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _NORMAL_WORD = re.compile(r"\w+")
 _FINGERPRINT_WORDS = 60
 _MIN_FINGERPRINT_WORDS = 12
+
+
+# Half a character (a lone surrogate, as a JSON "\ud800" escape or a non-UTF-8 byte in an argument leaves it),
+# which nothing can encode, and NUL, which Whoosh's stored fields and pages cannot hold.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """``text`` with NULs dropped and lone surrogates replaced by U+FFFD; the same object when it has neither."""
+    if not _UNSTORABLE.search(text):
+        return text
+    return _UNSTORABLE.sub(lambda match: "" if match[0] == "\x00" else "\ufffd", text)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
 
+from search.documents import storable_text
 from search.query import QueryLimits, query_limits
 from search.shown_dates import date_iso, date_text
 from search.store import IndexHandle, default_index_dir
@@ -39,8 +39,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-# Half a character (a lone surrogate, as a JSON archive's "\ud800" escape leaves it) and NUL.
-_UNSHOWABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def showable(value: Any) -> Any:
@@ -49,8 +47,8 @@ def showable(value: Any) -> Any:
     Every ``{{ ... }}`` passes through here (the app's Jinja ``finalize``): UTF-8 cannot encode a lone
     surrogate, so one such character stored in a document would otherwise turn its every page into a 500.
     """
-    if isinstance(value, str) and _UNSHOWABLE.search(value):
-        return type(value)(_UNSHOWABLE.sub(lambda match: "" if match[0] == "\x00" else "\ufffd", value))
+    if isinstance(value, str) and (cleaned := storable_text(value)) is not value:
+        return type(value)(cleaned)
     return value
 
 

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from search.documents import DatePrecision, Document
+from search.documents import DatePrecision, Document, storable_text
 from search.readers.base import Problem, RawComment, build_thread
 from search.readers.dates import given_precision, parse_date
 from search.readers.markup import html_to_text, strip_shortcodes
@@ -55,7 +55,6 @@ _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]
 _EPOCH_MILLISECONDS = 100_000_000_000
 # What a JSON string may hold and a document must not: NUL ("\u0000") and half a character (a lone
 # "\ud800" escape), which UTF-8 cannot encode: every page, search and export showing it would fail.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class BadRecord(ValueError):
@@ -168,8 +167,8 @@ def _made_storable(record: dict[str, Any]) -> bool:
     while pending:
         container = pending.pop()
         for key, item in container.items() if isinstance(container, dict) else enumerate(container):
-            if isinstance(item, str) and _UNSTORABLE.search(item):
-                container[key] = _UNSTORABLE.sub(lambda match: "" if match[0] == "\x00" else "\ufffd", item)
+            if isinstance(item, str) and (cleaned := storable_text(item)) is not item:
+                container[key] = cleaned
                 changed = True
             elif isinstance(item, (dict, list)):
                 pending.append(item)
