@@ -44,6 +44,9 @@ COMPRESS_FROM = 64  # bytes of block data; below this zlib's header and set-up c
 # took about 4 times as long as compressing a 600-byte block (zlib.decompress reads either).
 WINDOW_BITS = 12
 CHUNK_POSTINGS = 65_536  # postings gathered and written at a time when a field is written
+# Characters of text (every string field, a body once per field that indexes it) analysed together: big enough
+# that numpy's per-call costs vanish, small enough that a batch's words stay cached (search.schema.CACHED_CHARS).
+BATCH_CHARS = 1_000_000
 
 
 class BatchCodec(W3Codec):
@@ -167,22 +170,17 @@ class FieldPostings:
             self.value_lengths.extend(map(len, values))
             self.values += b"".join(values)
 
-    def add_columns(self, docnum: int, columns: FieldColumns, format_boost: float, boost: float) -> int:
-        """A document's postings in this field as ``ColumnIndexed.index_columns`` gives them; returns the field's
-        length. Weights are computed as Whoosh's path computes them (frequency x format boost, x field boost)."""
-        count = len(columns.keys)
-        if not count:
-            return 0
+    def add_columns(self, docnums: np.ndarray, columns: FieldColumns, weights: np.ndarray) -> None:
+        """Postings of a run of documents as ``ColumnIndexed.index_batch`` gives them: ``docnums`` are the run's
+        documents' numbers, ``weights`` each posting's."""
+        if not len(columns.keys):
+            return
         self._run(columns.terms_of)
         self.keys.frombytes(columns.keys.astype(np.int64).tobytes())
-        self.docs.extend(repeat(docnum, count))
-        weights = columns.frequencies * format_boost
-        if boost != 1.0:
-            weights = weights * boost
+        self.docs.frombytes(docnums[columns.docs].astype(np.uint32).tobytes())
         self.weights.frombytes(weights.astype(np.float32).tobytes())
         self.value_lengths.frombytes(columns.value_lengths.astype(np.uint32).tobytes())
         self.values += columns.values
-        return int(columns.frequencies.sum())
 
     def _run(self, terms_of: Callable[[np.ndarray], list[bytes]] | None) -> None:
         if not self.runs or self.runs[-1][1] is not terms_of:
@@ -336,6 +334,10 @@ def _term_blocks(terms: Any, info: Any, format_: Any) -> Iterator[tuple[Sequence
         matcher._next_block()
 
 
+def _text_size(fields: dict[str, Any]) -> int:
+    return sum(len(value) for value in fields.values() if isinstance(value, str))
+
+
 class BatchSegmentWriter(SegmentWriter):
     """Whoosh's SegmentWriter with the per-posting pool replaced by per-field flat arrays."""
 
@@ -357,29 +359,63 @@ class BatchSegmentWriter(SegmentWriter):
         return postings
 
     def add_document(self, **fields: Any) -> None:
+        self.add_documents([fields])
+
+    def add_documents(self, documents: Sequence[dict[str, Any]]) -> None:
+        """Documents (each its fields, as ``add_document`` takes them) in order. Their texts (``ColumnIndexed``
+        fields) are analysed BATCH_CHARS at a time: a numpy pass per field and batch, not per field and document."""
+        start = 0
+        while start < len(documents):
+            end, chars = start + 1, _text_size(documents[start])
+            while end < len(documents) and chars < BATCH_CHARS:
+                chars += _text_size(documents[end])
+                end += 1
+            self._add_batch(documents[start:end])
+            self._spill_if_over_limit()
+            start = end
+
+    def _add_batch(self, batch: Sequence[dict[str, Any]]) -> None:
         self._check_state()
+        schema = self.schema
+        names = sorted({name for fields in batch for name in fields if not name.startswith("_")})
+        self._check_fields(schema, names)
+        docboosts = [self._doc_boost(fields) for fields in batch]
+        lengths: dict[str, list[int]] = {}
+        for name in names:
+            field = schema[name]
+            if not (field.indexed and isinstance(field, ColumnIndexed)):
+                continue
+            holders = [number for number, fields in enumerate(batch) if fields.get(name) is not None]
+            columns = field.index_batch([batch[number][name] for number in holders])
+            weights = columns.frequencies * field.format.field_boost
+            boosts = np.array([self._field_boost(batch[number], name, docboosts[number]) for number in holders])
+            if (boosts != 1.0).any():
+                weights = weights * boosts[columns.docs]
+            self._field_postings(name).add_columns(self.docnum + np.array(holders, dtype=np.int64), columns, weights)
+            found = np.zeros(len(batch), dtype=np.int64)
+            found[holders] = columns.lengths(len(holders))
+            lengths[name] = found.tolist()
+        for number, fields in enumerate(batch):
+            self._add_fields(fields, docboosts[number], {name: found[number] for name, found in lengths.items()})
+
+    def _add_fields(self, fields: dict[str, Any], docboost: float, lengths: dict[str, int]) -> None:
+        """One document's stored fields and columns, and its postings but for those given (``lengths``)."""
         perdocwriter = self.perdocwriter
         schema = self.schema
         docnum = self.docnum
-        docboost = self._doc_boost(fields)
-        fieldnames = sorted(name for name in fields if not name.startswith("_"))
-        self._check_fields(schema, fieldnames)
         perdocwriter.start_doc(docnum)
         try:
-            for fieldname in fieldnames:
+            for fieldname in sorted(name for name in fields if not name.startswith("_")):
                 value = fields[fieldname]
                 if value is None:
                     continue
                 field = schema[fieldname]
                 length = 0
                 if field.indexed:
-                    fieldboost = self._field_boost(fields, fieldname, docboost)
-                    postings = self._field_postings(fieldname)
-                    if isinstance(field, ColumnIndexed):
-                        length = postings.add_columns(docnum, field.index_columns(value), field.format.field_boost,
-                                                      fieldboost)
-                    else:
-                        length = postings.add_document(docnum, field.index(value), fieldboost)
+                    length = lengths.get(fieldname)
+                    if length is None:
+                        length = self._field_postings(fieldname).add_document(
+                            docnum, field.index(value), self._field_boost(fields, fieldname, docboost))
                     if not field.scorable:
                         length = 0
                 stored = fields.get(f"_stored_{fieldname}", value)
@@ -392,8 +428,6 @@ class BatchSegmentWriter(SegmentWriter):
         perdocwriter.finish_doc()
         self._added = True
         self.docnum += 1
-        if not self.docnum % 256:
-            self._spill_if_over_limit()
 
     def add_reader(self, reader: Any) -> None:
         """A merged segment's documents and postings; only then may the segment be closed."""
@@ -493,9 +527,7 @@ class BatchSubWriterTask(SubWriterTask):
     def _process_file(self, filename: str, doc_count: int) -> None:
         tempstorage = self.writer.temp_storage()
         with tempstorage.open_file(filename).raw_file() as jobs:
-            for _ in range(doc_count):
-                code, fields = load(jobs)
-                self.writer.add_document(**fields)
+            self.writer.add_documents([load(jobs)[1] for _ in range(doc_count)])
         tempstorage.delete_file(filename)
 
 
@@ -526,9 +558,12 @@ class BatchMpWriter(MpWriter, BatchSegmentWriter):
         self._buffered_chars = 0
         self._grouping = 0
 
-    def add_document(self, **fields: Any) -> None:
-        self.docbuffer.append((0, fields))
-        self._buffered_chars += len(fields.get("body") or "")
+    add_document = BatchSegmentWriter.add_document  # not MpWriter's: documents go through ``add_documents``
+
+    def add_documents(self, documents: Sequence[dict[str, Any]]) -> None:
+        for fields in documents:
+            self.docbuffer.append((0, fields))
+            self._buffered_chars += len(fields.get("body") or "")
         if len(self.docbuffer) >= self.batchsize and (self.tasks or self._buffered_chars >= SUBWRITERS_FROM_CHARS):
             pending, whole = self.docbuffer, len(self.docbuffer) - len(self.docbuffer) % self.batchsize
             for start in range(0, whole, self.batchsize):
@@ -545,8 +580,7 @@ class BatchMpWriter(MpWriter, BatchSegmentWriter):
     def commit(self, mergetype: Any = None, optimize: Any = None, merge: Any = None) -> None:
         if not self.tasks:  # too little for sub-writers: written here
             buffered, self.docbuffer = self.docbuffer, []
-            for _, fields in buffered:
-                BatchSegmentWriter.add_document(self, **fields)
+            BatchSegmentWriter.add_documents(self, [fields for _, fields in buffered])
             BatchSegmentWriter.commit(self, mergetype=mergetype, optimize=optimize, merge=merge)
             return
         if self.docbuffer:

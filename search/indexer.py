@@ -541,15 +541,18 @@ def _index_source(run: _Run, path: Path, previous: SourceState | None, strict: b
     if previous:  # a new file has nothing to replace; deleting would open a reader on every segment
         run.writer.delete_by_term("source", key)
     written: Counter = Counter()
+    unwritten: list[dict[str, Any]] = []  # handed to the writer together: it analyses texts in batches
     for number, document in enumerate(documents):
         fields = document_fields(document)
         fields["source"] = key
-        run.writer.add_document(**fields)
+        unwritten.append(fields)
         (report.updated if document.id in old_ids else report.added)[document.kind] += 1
         written[document.kind] += 1
         run.claimed[document.id] = key
         run.pending += 1
         if big and run.batch_full() and number + 1 < len(documents):
+            run.writer.add_documents(unwritten)
+            unwritten = []
             # The record says "partial" until the file's last batch, so a stop here gets the file read again.
             _write_source_record(run, key, SourceState(_PARTIAL, -1, -1, written["article"], written["comment"]))
             run.commit()
@@ -557,6 +560,7 @@ def _index_source(run: _Run, path: Path, previous: SourceState | None, strict: b
                 report.interrupted = True
                 return
             run.open()
+    run.writer.add_documents(unwritten)
     new_ids = {document.id for document in documents}
     for doc_id, kind in old_ids.items():
         if doc_id not in new_ids:

@@ -12,6 +12,7 @@ stemmer created lazily so the pickled schema holds no C object.
 
 from __future__ import annotations
 
+import operator
 import re
 import threading
 import unicodedata
@@ -290,28 +291,26 @@ def shingle_hash(words: Sequence[str]) -> int:
 
 def quote_fingerprints(text: str) -> np.ndarray:
     """The winnowed shingle hashes of a text, ascending: what the ``quotes`` field indexes (``shingle_hash``
-    of each run)."""
-    words = text_words(text).exact_words()
-    shingles = len(words) - QUOTE_SHINGLE + 1
-    if shingles < 1:
-        return np.zeros(0, dtype=np.int64)
-    runs = zip(*(words[offset:] for offset in range(QUOTE_SHINGLE)), strict=False)  # each QUOTE_SHINGLE neighbours
-    hashes = np.fromiter(map(zlib.crc32, map(b" ".join, runs)), dtype=np.int64, count=shingles) & _QUOTE_MASK
-    if shingles > QUOTE_WINDOW:  # the smallest of each QUOTE_WINDOW neighbours
-        windows = shingles - QUOTE_WINDOW + 1
-        hashes = np.minimum.reduce([hashes[offset:offset + windows] for offset in range(QUOTE_WINDOW)])
-    return np.unique(hashes)
+    of each run, ``TextWords.fingerprints``)."""
+    return text_words(text).fingerprints()[1]
 
 
 def fingerprint_buckets(hashes: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
     """Fingerprints as the ``quotes`` field holds them: the distinct buckets (ascending) and each one's mask."""
     hashes = np.unique(np.fromiter(hashes, dtype=np.int64))
+    _, buckets, masks = _bucketed(np.zeros(len(hashes), dtype=np.int64), hashes)
+    return buckets, masks
+
+
+def _bucketed(docs: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each document's distinct hashes (documents ascending, each one's hashes ascending) as (document, bucket,
+    mask) triples."""
     buckets = hashes >> QUOTE_MASK_BITS
     bits = np.left_shift(np.uint64(1), (hashes & ((1 << QUOTE_MASK_BITS) - 1)).astype(np.uint64))
     if not len(hashes):
-        return buckets, bits
-    firsts = np.flatnonzero(np.concatenate(([True], buckets[1:] != buckets[:-1])))
-    return buckets[firsts], np.bitwise_or.reduceat(bits, firsts)
+        return docs, buckets, bits
+    firsts = np.flatnonzero(np.concatenate(([True], (buckets[1:] != buckets[:-1]) | (docs[1:] != docs[:-1]))))
+    return docs[firsts], buckets[firsts], np.bitwise_or.reduceat(bits, firsts)
 
 
 def bucket_term(bucket: int) -> str:
@@ -391,17 +390,18 @@ def _packed(count: int, numbers: Sequence[int]) -> bytes:
 
 
 class ColumnIndexed:
-    """A field that gives a document's postings column by column (``index_columns``), for the batch writer;
+    """A field that gives a run of documents' postings column by column (``index_batch``), for the batch writer;
     Whoosh's own ``index`` (its writer, merges) reads the same columns, so both write the same postings."""
 
     format: Any
 
-    def index_columns(self, value: str) -> FieldColumns:
+    def index_batch(self, values: Sequence[Any]) -> FieldColumns:
+        """The postings of documents holding ``values`` (each a document's, in order)."""
         raise NotImplementedError
 
     def index(self, value: str, **kwargs: Any):
         """Whoosh's (term, frequency, weight, value) per term."""
-        columns = self.index_columns(value)
+        columns = self.index_batch([value])
         boost, offset = self.format.field_boost, 0
         for term, count, length in zip(columns.terms_of(columns.keys), columns.frequencies.tolist(),
                                        columns.value_lengths.tolist(), strict=True):
@@ -410,7 +410,7 @@ class ColumnIndexed:
 
 
 class IndexedText(ColumnIndexed, TEXT):
-    """A text field whose postings come from ``text_words``: a body is read once for all its fields.
+    """A text field whose postings come from ``texts_words``: a body is read once for all its fields.
 
     With ``chars`` its postings also hold character offsets, which highlights and snippets read;
     without, positions only (phrase checks), and highlights analyse the shown documents' stored
@@ -421,8 +421,20 @@ class IndexedText(ColumnIndexed, TEXT):
         super().__init__(analyzer=analyzer, chars=chars, **options)
         self.format = (FastCharacters if chars else FastPositions)(field_boost=self.format.field_boost)
 
-    def index_columns(self, value: str) -> FieldColumns:
-        return text_words(value).columns(self.analyzer.kind, self.format.supports("characters"))
+    def index_batch(self, values: Sequence[str]) -> FieldColumns:
+        return texts_words(values).columns(self.analyzer.kind, self.format.supports("characters"))
+
+
+class Identifier(ColumnIndexed, ID):
+    """An ID field (each value one term, as written) indexed a batch of documents at a time."""
+
+    def index_batch(self, values: Sequence[str]) -> FieldColumns:
+        for value in values:
+            if not isinstance(value, str):
+                raise ValueError(f"{value!r} is not a string")
+        count = len(values)
+        return FieldColumns(np.arange(count), np.arange(count), _TableTerms([value.encode() for value in values]),
+                            np.ones(count, dtype=np.int64), np.zeros(count, dtype=np.int64), b"")
 
 
 class FingerprintMasks(Format):
@@ -438,9 +450,9 @@ class FingerprintField(ColumnIndexed, ID):
         super().__init__(analyzer=FINGERPRINTS)
         self.format = FingerprintMasks(field_boost=self.format.field_boost)
 
-    def index_columns(self, value: str) -> FieldColumns:
-        buckets, masks = fingerprint_buckets(quote_fingerprints(value))
-        return FieldColumns(buckets, _bucket_terms, np.bitwise_count(masks).astype(np.int64),
+    def index_batch(self, values: Sequence[str]) -> FieldColumns:
+        docs, buckets, masks = _bucketed(*texts_words(values).fingerprints())
+        return FieldColumns(docs, buckets, _bucket_terms, np.bitwise_count(masks).astype(np.int64),
                             np.full(len(buckets), QUOTE_MASK_TYPE.itemsize, dtype=np.int64),
                             masks.astype(QUOTE_MASK_TYPE).tobytes())
 
@@ -576,6 +588,8 @@ def calendar_cover(first: date, last: date) -> list[tuple[str, str]]:
 
 _WORD_PIECES = re.compile(f"({_WORD.pattern})")  # split() keeps the words: separator, word, separator, ...
 _VOCABULARY_LIMIT = 300_000  # word forms remembered between documents (about 30 MB)
+TEXT_SEPARATOR = "\n"  # between texts analysed together (``TextWords``): never inside a word
+CACHED_CHARS = 1_000_000  # texts whose words are kept (``_TextCache``): a writer's batch (search.codec.BATCH_CHARS)
 
 
 class _Vocabulary:
@@ -656,53 +670,70 @@ def _bucket_terms(keys: np.ndarray) -> list[bytes]:
 
 
 class FieldColumns(NamedTuple):
-    """One field's postings of one document, column by column: what the batch writer stores.
+    """One field's postings of a run of documents, column by column, documents in order: what the batch writer
+    stores.
 
     Terms come as numbers (``keys``) and the function that turns numbers into terms, so the writer
     turns each distinct term into bytes once per segment rather than each posting.
     """
 
+    docs: np.ndarray  # each posting's document: its number in the run
     keys: np.ndarray
     terms_of: Callable[[np.ndarray], list[bytes]]
-    frequencies: np.ndarray  # occurrences per term
-    value_lengths: np.ndarray  # bytes of each term's encoded value
+    frequencies: np.ndarray  # occurrences per posting
+    value_lengths: np.ndarray  # bytes of each posting's encoded value
     values: bytes  # the encoded values, one after another
+
+    def lengths(self, documents: int) -> np.ndarray:
+        """Each of the run's ``documents``' field length: its occurrences."""
+        return np.bincount(self.docs, weights=self.frequencies, minlength=documents).astype(np.int64)
 
 
 class TextWords:
-    """A text's words as numbers, with their positions and character spans: each field's postings from them,
-    and the spans of a shown document's matched words (``occurrences``).
-
-    A posting's value is its occurrence count (``pack_uint``), then the positions and, for
-    fields with character offsets, the start and end offsets, each as unsigned ints
-    (``FastPositions``, ``FastCharacters``).
+    """The words of one or more texts, analysed together as one string, as numbers: each word's text, position and
+    character span. Each field's postings of all the texts come from them in one numpy pass (``columns``), as do
+    the texts' quotation fingerprints (``fingerprints``) and the spans of a shown text's matched words
+    (``occurrences``).
     """
 
-    def __init__(self, text: str, vocabulary: _Vocabulary) -> None:
-        pieces = _WORD_PIECES.split(text)
+    def __init__(self, texts: Sequence[str], vocabulary: _Vocabulary) -> None:
+        joined = TEXT_SEPARATOR.join(texts)
+        pieces = _WORD_PIECES.split(joined)
         words = pieces[1::2]
         count = len(words)
         bounds = np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)))
+        spans = np.fromiter((len(text) + len(TEXT_SEPARATOR) for text in texts), dtype=np.int64, count=len(texts))
+        text_starts = np.cumsum(spans) - spans
+        starts = bounds[0::2][:count]
         self.vocabulary = vocabulary
-        self.ends = bounds[1::2]
-        self.starts = bounds[0::2][:count]
+        self.docs = np.searchsorted(text_starts, starts, side="right") - 1  # each word's text
+        self.starts = starts - text_starts[self.docs]
+        self.ends = bounds[1::2] - text_starts[self.docs]
+        counts = np.bincount(self.docs, minlength=len(texts))
+        self.firsts = np.cumsum(counts) - counts  # each text's first word
         numbers = vocabulary.numbered(words)
         self.exact = vocabulary.exact_of[numbers]
         self.stems = vocabulary.stem_of[numbers]
         self.stops = vocabulary.stop_of[numbers]
-        # Words past a VALUE_BREAK (a title's heading) sit VALUE_GAP positions further on.
-        if VALUE_BREAK in text:
-            self.breaks = np.fromiter((VALUE_BREAK in separator for separator in pieces[0:-1:2]), dtype=np.bool_,
-                                      count=count)
-            self.gaps = np.cumsum(self.breaks) * VALUE_GAP
-        else:
-            self.breaks, self.gaps = None, 0
-        self.positions = np.arange(count, dtype=np.int64) + self.gaps
+        # Words past a VALUE_BREAK (a title's heading) sit VALUE_GAP positions further on (once per gap between
+        # words), and a pair never spans one; nor two texts: each text's first word counts as past a break.
+        self.breaks = np.zeros(count, dtype=np.bool_)
+        self.gaps: np.ndarray | int = 0
+        if VALUE_BREAK in joined:
+            self.breaks[:] = [VALUE_BREAK in separator for separator in pieces[0:-1:2]]
+            for first in self.firsts[counts > 0].tolist():  # only the separator's part in the word's own text
+                self.breaks[first] = VALUE_BREAK in joined[text_starts[self.docs[first]]:starts[first]]
+            self.gaps = self._within_texts(np.cumsum(self.breaks)) * VALUE_GAP
+        self.positions = np.arange(count) - self.firsts[self.docs] + self.gaps
+        self.breaks[self.firsts[counts > 0]] = True
 
-    def exact_words(self) -> list[bytes]:
-        """The words lowercased and accent-folded, in order, as UTF-8."""
-        terms = self.vocabulary.exact_terms
-        return [terms[number] for number in self.exact.tolist()]
+    def _within_texts(self, running: np.ndarray) -> np.ndarray:
+        """A running count over all the words as counted from each word's own text's start."""
+        return running - np.concatenate(([0], running))[self.firsts][self.docs]
+
+    def _stemmed_positions(self) -> np.ndarray:
+        """Each word's position in the stemmed field, where stop words take none (meaningless for them)."""
+        return self._within_texts(np.cumsum(self.stems >= 0)) - 1 + self.gaps
 
     def field_words(self, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The terms (as numbers) the stemmed (``"stemmed"``), as-written (``"exact"``) or common-pair (``"pairs"``)
@@ -713,9 +744,7 @@ class TextWords:
             kept = self.stems >= 0
             return self.stems[kept], self._stemmed_positions()[kept], np.flatnonzero(kept)
         # a pair of neighbours of which one is a stop word, at the first one's position, never across a break
-        paired = self.stops[:-1] | self.stops[1:]
-        if self.breaks is not None:
-            paired &= ~self.breaks[1:]
+        paired = (self.stops[:-1] | self.stops[1:]) & ~self.breaks[1:]
         first = np.flatnonzero(paired)
         return (self.exact[first] << 32) | self.exact[first + 1], self.positions[first], first
 
@@ -726,16 +755,38 @@ class TextWords:
         vocabulary = self.vocabulary
         table = {"exact": vocabulary.exact_resolver, "stemmed": vocabulary.stem_resolver,
                  "pairs": vocabulary.pair_resolver}[kind]
-        return _grouped(terms, table, positions, (self.starts[words], self.ends[words]) if chars else None)
+        return _grouped(self.docs[words], terms, table, positions,
+                        (self.starts[words], self.ends[words]) if chars else None)
 
-    def _stemmed_positions(self) -> np.ndarray:
-        """Each word's position in the stemmed field, where stop words take none (meaningless for them)."""
-        return np.cumsum(self.stems >= 0) - 1 + self.gaps
+    def fingerprints(self) -> tuple[np.ndarray, np.ndarray]:
+        """The texts' winnowed shingle hashes (``shingle_hash`` of each QUOTE_SHINGLE neighbours, the smallest of
+        each QUOTE_WINDOW neighbouring shingles): (text, hash) pairs, texts ascending, each one's hashes distinct
+        and ascending."""
+        terms = self.vocabulary.exact_terms
+        exact = [terms[number] for number in self.exact.tolist()]
+        shingles = len(exact) - QUOTE_SHINGLE + 1
+        if shingles < 1:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        runs = zip(*(exact[offset:] for offset in range(QUOTE_SHINGLE)), strict=False)  # each QUOTE_SHINGLE words
+        hashes = np.fromiter(map(zlib.crc32, map(b" ".join, runs)), dtype=np.int64, count=shingles) & _QUOTE_MASK
+        docs = self.docs[:shingles]
+        counts = np.bincount(self.docs, minlength=len(self.firsts)) - QUOTE_SHINGLE + 1  # each text's shingles
+        own = (np.arange(shingles) - self.firsts[docs]).astype(np.int64)  # a shingle's number in its text
+        # A text of more than QUOTE_WINDOW shingles keeps the smallest of each QUOTE_WINDOW neighbours, one of
+        # fewer keeps them all.
+        windows = max(shingles - QUOTE_WINDOW + 1, 0)
+        smallest = np.minimum.reduce([hashes[offset:offset + windows] for offset in range(QUOTE_WINDOW)])
+        winnowed = counts[docs] > QUOTE_WINDOW
+        chosen = np.where(winnowed[:windows], smallest, hashes[:windows]) if windows else hashes[:0]
+        chosen = np.concatenate((chosen, hashes[windows:]))
+        kept = np.where(winnowed, own < counts[docs] - QUOTE_WINDOW + 1, own < counts[docs])
+        found = np.unique((docs[kept] << QUOTE_HASH_BITS) | chosen[kept])
+        return found >> QUOTE_HASH_BITS, found & _QUOTE_MASK
 
     def occurrences(self, kind: str, terms: Iterable[str]) -> dict[str, list[tuple[int, int, int]]]:
-        """Those of ``terms`` the stemmed (``"stemmed"``) or as-written (``"exact"``) field holds, each with its
-        (position, start, end) list in text order: the character spans of a field's words, which its postings
-        do not keep. Only the wanted words' positions are worked out."""
+        """Those of ``terms`` the stemmed (``"stemmed"``) or as-written (``"exact"``) field of a single text holds,
+        each with its (position, start, end) list in text order: the character spans of a field's words, which its
+        postings do not keep. Only the wanted words' positions are worked out."""
         numbers = self.vocabulary.stem_numbers if kind == "stemmed" else self.vocabulary.exact_numbers
         wanted = {number: term for term in terms if (number := numbers.get(term)) is not None}
         if not wanted:
@@ -760,57 +811,80 @@ class TextWords:
         return found
 
 
-def _grouped(terms: np.ndarray, table: Callable[[np.ndarray], list[bytes]], positions: np.ndarray,
+def _grouped(docs: np.ndarray, terms: np.ndarray, table: Callable[[np.ndarray], list[bytes]], positions: np.ndarray,
              spans: tuple[np.ndarray, np.ndarray] | None) -> FieldColumns:
-    """Occurrences grouped by term, each term's value packed as ``FastPositions`` (``FastCharacters`` with
-    ``spans``, the start and end offsets) does: the count, then positions (starts, ends)."""
+    """Occurrences (``docs`` ascending) grouped by document and term, each posting's value packed as
+    ``FastPositions`` (``FastCharacters`` with ``spans``, the start and end offsets) does: the count, then the
+    positions (starts, ends), as 2-byte numbers (``NARROW``) where all of the document's in the field fit."""
     if not len(terms):
-        return FieldColumns(terms, table, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), b"")
-    order = np.argsort(terms, kind="stable")
-    terms = terms[order]
-    firsts = np.flatnonzero(np.concatenate(([True], terms[1:] != terms[:-1])))
+        empty = np.zeros(0, dtype=np.int64)
+        return FieldColumns(empty, empty, table, empty, empty, b"")
+    order = _document_term_order(docs, terms)
+    docs, terms = docs[order], terms[order]
+    firsts = np.flatnonzero(np.concatenate(([True], (terms[1:] != terms[:-1]) | (docs[1:] != docs[:-1]))))
     counts = np.diff(np.append(firsts, len(terms)))
     lists = 1 if spans is None else 3
-    # The text's numbers all 2-byte (``NARROW``) or all 4-byte: the largest is the last position or end.
-    narrow = int(positions.max()) < 65536 and (spans is None or int(spans[1].max()) < 65536)
-    unit, head = (np.uint16, 2) if narrow else (np.uint32, 1)  # the count takes 4 bytes: ``head`` units
-    value_starts = firsts * lists + np.arange(len(firsts)) * head  # in units: each term's count, then its lists
-    values = np.empty(len(terms) * lists + len(firsts) * head, dtype=unit)
-    count_bytes = (counts | NARROW if narrow else counts).astype(">u4")  # pack_uint is big-endian
-    for part, units in enumerate(count_bytes.view(unit).reshape(len(firsts), head).T):
-        values[value_starts + part] = units
-    term_of = np.repeat(np.arange(len(firsts)), counts)
-    slots = value_starts[term_of] + head + np.arange(len(terms)) - firsts[term_of]
-    values[slots] = positions[order]
-    if spans is not None:
-        widths = counts[term_of]
-        values[slots + widths] = spans[0][order]
-        values[slots + 2 * widths] = spans[1][order]
-    return FieldColumns(terms[firsts], table, counts, 4 + values.itemsize * lists * counts, values.tobytes())
+    # Built in 2-byte units: the count takes 2 (4 bytes, big-endian as ``pack_uint``), each number 1 or 2.
+    largest = positions if spans is None else np.maximum(positions, spans[1])
+    doc_firsts = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
+    wide_docs = np.maximum.reduceat(largest[order], doc_firsts) >= 65536
+    wide = np.repeat(wide_docs, np.diff(np.append(doc_firsts, len(docs))))[firsts]  # per posting
+    units = 1 + wide
+    sizes = 2 + lists * counts * units
+    value_starts = np.cumsum(sizes) - sizes
+    values = np.empty(int(sizes.sum()), dtype=np.uint16)
+    count_units = np.where(wide, counts, counts | NARROW).astype(">u4").view(np.uint16).reshape(len(firsts), 2)
+    values[value_starts] = count_units[:, 0]
+    values[value_starts + 1] = count_units[:, 1]
+    posting_of = np.repeat(np.arange(len(firsts)), counts)
+    occurrence_units = units[posting_of]
+    slots = value_starts[posting_of] + 2 + (np.arange(len(terms)) - firsts[posting_of]) * occurrence_units
+    step = counts[posting_of] * occurrence_units  # from a position to its start, and on to its end
+    numbers = [positions[order]] if spans is None else [positions[order], spans[0][order], spans[1][order]]
+    high = np.flatnonzero(occurrence_units == 2) if wide.any() else None
+    for part, number in enumerate(numbers):
+        at = slots + part * step
+        values[at] = number & 0xFFFF  # a 4-byte number is little-endian: low half, then high
+        if high is not None:
+            values[at[high] + 1] = number[high] >> 16
+    return FieldColumns(docs[firsts], terms[firsts], table, counts, 2 * sizes, values.tobytes())
+
+
+def _document_term_order(docs: np.ndarray, terms: np.ndarray) -> np.ndarray:
+    """The order that sorts occurrences by document, then term, each term's in text order."""
+    term_bits = int(terms.max()).bit_length()
+    if term_bits + int(docs[-1]).bit_length() < 63:  # one key: one sort
+        return np.argsort((docs << term_bits) | terms, kind="stable")
+    return np.lexsort((terms, docs))
 
 
 class _TextCache:
-    """The last few texts' words, so a body is read once for its stemmed, exact, pair and quotation fields.
+    """The texts analysed last (up to CACHED_CHARS characters), so a body is read once for its stemmed, exact,
+    pair and quotation fields, in one document or a writer's batch of them.
 
     A server's threads analyse shown documents at once: the lock keeps them from numbering two words alike.
     """
 
     def __init__(self) -> None:
         self.vocabulary = _Vocabulary()
-        self.texts: dict[int, tuple[str, TextWords]] = {}
+        self.runs: dict[tuple[int, ...], tuple[Sequence[str], TextWords, int]] = {}
+        self.chars = 0
         self.lock = threading.Lock()
 
-    def words(self, text: str) -> TextWords:
+    def words(self, texts: Sequence[str]) -> TextWords:
+        key = tuple(map(id, texts))
         with self.lock:
-            cached = self.texts.get(id(text))
-            if cached is not None and cached[0] is text:
+            cached = self.runs.get(key)
+            if cached is not None and all(map(operator.is_, cached[0], texts)):
                 return cached[1]
             if len(self.vocabulary.numbers) > _VOCABULARY_LIMIT:
                 self._start_afresh()
-            if len(self.texts) >= 2:
-                self.texts.clear()
-            words = TextWords(text, self.vocabulary)
-            self.texts[id(text)] = (text, words)
+            words = TextWords(texts, self.vocabulary)
+            size = sum(map(len, texts))
+            while self.runs and self.chars + size > CACHED_CHARS:
+                self.chars -= self.runs.pop(next(iter(self.runs)))[2]
+            self.runs[key] = (list(texts), words, size)
+            self.chars += size
             return words
 
     def forget(self) -> None:
@@ -818,7 +892,7 @@ class _TextCache:
             self._start_afresh()
 
     def _start_afresh(self) -> None:
-        self.vocabulary, self.texts = _Vocabulary(), {}
+        self.vocabulary, self.runs, self.chars = _Vocabulary(), {}, 0
 
 
 _TEXTS = _TextCache()
@@ -832,8 +906,13 @@ def forget_words() -> None:
 
 
 def text_words(text: str) -> TextWords:
-    """A text's words, for indexing and for highlights; the same string object asked again is not read again."""
-    return _TEXTS.words(text)
+    """A text's words, for highlights and quotations; the same string object asked again is not read again."""
+    return _TEXTS.words([text])
+
+
+def texts_words(texts: Sequence[str]) -> TextWords:
+    """Several texts' words, analysed together, for indexing them; the same texts asked again are not read again."""
+    return _TEXTS.words(texts)
 
 
 STEMMED = WordAnalyzer(stem=True)
@@ -852,11 +931,11 @@ SOURCE_KIND = "source"
 
 def build_schema() -> Schema:
     return Schema(
-        id=ID(stored=True, unique=True, sortable=True),  # sortable: author exchanges read ids as a column
-        kind=ID(stored=True, sortable=True),
-        article_id=ID(stored=True, sortable=True),
-        parent_id=ID(stored=True, sortable=True),
-        source=ID(stored=True),
+        id=Identifier(stored=True, unique=True, sortable=True),  # sortable: author exchanges read ids as a column
+        kind=Identifier(stored=True, sortable=True),
+        article_id=Identifier(stored=True, sortable=True),
+        parent_id=Identifier(stored=True, sortable=True),
+        source=Identifier(stored=True),
         position=STORED,
         # Character offsets (chars) only where plain words are highlighted: finding those again in every shown
         # document took a one-word page from 7 to 18 CPU ms at 10,000 documents. The as-written fields (phrases,
@@ -873,7 +952,7 @@ def build_schema() -> Schema:
         body_pairs=IndexedText(PAIRS),
         quotes=FingerprintField(),
         author=TEXT(analyzer=AUTHOR, stored=True),
-        author_name=ID(sortable=True),
+        author_name=Identifier(sortable=True),
         date=CalendarDate(stored=True, sortable=True),
         year=NUMERIC(sortable=True),
         tags=KEYWORD(stored=True, commas=True, lowercase=True),

@@ -68,8 +68,11 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def whoosh_writer(index: Any, procs: int = 1, **options: Any) -> Any:
-    """Whoosh's own writer, with the options the indexer gives the batch writer: the old path."""
-    return index.writer(procs=procs, multisegment=procs > 1, **options)
+    """Whoosh's own writer, with the options the indexer gives the batch writer: the old path (``add_documents``
+    adds each document on its own)."""
+    writer = index.writer(procs=procs, multisegment=procs > 1, **options)
+    writer.add_documents = lambda documents: [writer.add_document(**fields) for fields in documents]
+    return writer
 
 
 @pytest.fixture(scope="module")

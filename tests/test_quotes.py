@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from whoosh.formats import Existence
@@ -106,7 +107,8 @@ def test_a_replaced_document_is_found_once(index_dir: Path, write_archive: Calla
 
 def test_an_index_without_fingerprints_asks_for_a_rebuild(tmp_path: Path, write_archive: Callable) -> None:
     target = tmp_path / "old-index"
-    with mock.patch.object(schema, "quote_fingerprints", return_value=set()):
+    nothing = np.zeros(0, dtype=np.int64)
+    with mock.patch.object(schema.TextWords, "fingerprints", return_value=(nothing, nothing)):
         index_paths(target, [write_archive("quotes.jsonl", RECORDS)])
     with pytest.raises(QuoteError, match=r"rebuild it with 'essays index --rebuild'"):
         trace_text(IndexHandle(target).searcher(), PASSAGE)
