@@ -17,7 +17,6 @@ long rebuild keeps memory bounded and still lands in one commit.
 from __future__ import annotations
 
 import ctypes
-import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import repeat
@@ -33,16 +32,10 @@ from whoosh.reading import SegmentReader
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import IndexingError, SegmentWriter
 
-from search.blocks import BLOCK_HEAD, BlockMatcher, block_data
+from search.blocks import BLOCK_LIMIT, BlockMatcher, posting_blocks
 from search.schema import ColumnIndexed, FieldColumns, forget_words
-from search.termindex import TermIndexReader, TermIndexWriter, inlined_term_info, pointer_term_info
+from search.termindex import TermIndexReader, TermIndexWriter, inlined_term_infos, pointer_term_info
 
-BLOCK_LIMIT = 128  # postings per block, as W3Codec writes them
-COMPRESSION = 6  # zlib level: at 10,000 documents 2% smaller postings than W3Codec's 3, for no more time
-COMPRESS_FROM = 64  # bytes of block data; below this zlib's header and set-up cost more than they save
-# A 4 KB window instead of zlib's 32 KB: blocks are a few KB at most, and setting up the big window
-# took about 4 times as long as compressing a 600-byte block (zlib.decompress reads either).
-WINDOW_BITS = 12
 CHUNK_POSTINGS = 65_536  # postings gathered and written at a time when a field is written
 # Characters of text (every string field, a body once per field that indexes it) analysed together: big enough
 # that numpy's per-call costs vanish, small enough that a batch's words stay cached (search.schema.CACHED_CHARS).
@@ -103,15 +96,20 @@ class BatchFieldWriter(W3FieldWriter):
         postfile = self._postfile
         for chunk in postings.sorted_chunks(length_bytes):
             inlined = chunk.counts <= INLINE_POSTINGS
-            infos = [b""] * len(chunk.terms)
-            for number, info in zip(np.flatnonzero(inlined).tolist(), chunk.inlined_infos(inlined), strict=True):
-                infos[number] = info
-            for number in np.flatnonzero(~inlined).tolist():
-                blocks, statistics = chunk.blocks(number)
-                infos[number] = pointer_term_info(*statistics, postfile.tell(), sum(map(len, blocks)))
-                postfile.write(b"".join(blocks))
-            self._tindex.add_sorted(self._fieldid, chunk.terms, np.frombuffer(b"".join(infos), dtype=np.uint8),
-                                    np.fromiter(map(len, infos), dtype=np.int64, count=len(infos)))
+            inlined_infos, inlined_sizes = chunk.inlined_infos(inlined)
+            infos = [b""] * len(chunk.terms)  # the other terms' term infos
+            if not inlined.all():
+                blocks, statistics = chunk.blocks(~inlined, postfile.tell())
+                postfile.write(blocks)
+                for number, term_statistics in zip(np.flatnonzero(~inlined).tolist(), statistics, strict=True):
+                    infos[number] = pointer_term_info(*term_statistics)
+            sizes = np.fromiter(map(len, infos), dtype=np.int64, count=len(infos))
+            sizes[inlined] = inlined_sizes
+            joined = np.empty(int(sizes.sum()), dtype=np.uint8)
+            inlined_bytes = np.repeat(inlined, sizes)
+            joined[inlined_bytes] = inlined_infos
+            joined[~inlined_bytes] = np.frombuffer(b"".join(infos), dtype=np.uint8)
+            self._tindex.add_sorted(self._fieldid, chunk.terms, joined, sizes)
         self.finish_field()
 
 
@@ -247,10 +245,15 @@ class FieldPostings:
             number = stop
 
 
-# Terms with at most this many postings are written into the term index itself (``inlined_term_info``),
+# Terms with at most this many postings are written into the term index itself (``inlined_term_infos``),
 # not as a block of their own: most terms are found in few documents. At 10,000 documents, inlining up to
 # 8 postings made the index 2% smaller than up to 4 (and 10% smaller than none, with Whoosh's term infos).
 INLINE_POSTINGS = 8
+
+
+# A term's total weight, count, least and greatest length byte, greatest weight, first and last document, and where
+# its blocks are and their size: what ``pointer_term_info`` takes.
+PointerStatistics = tuple[float, int, int, int, float, int, int, int, int]
 
 
 class _SortedChunk:
@@ -265,58 +268,54 @@ class _SortedChunk:
         self.starts, self.ends, self.values = starts, ends, values
         self.fixed_size = fixed_size
 
-    def inlined_infos(self, inlined: np.ndarray) -> list[bytes]:
-        """The term-index entries (``inlined_term_info``) of the terms marked in ``inlined``."""
-        firsts = self.bounds[:-1][inlined]
-        infos = []
-        for first, count in zip(firsts.tolist(), self.counts[inlined].tolist(), strict=True):
-            end = first + count
-            docs, weights = self.docs[first:end].tolist(), self.weights[first:end].tolist()
-            lengths = self.lengths[first:end].tolist()
-            values = [None] * count if self.fixed_size == 0 else self._value_list(first, end)
-            infos.append(inlined_term_info(docs, weights, lengths, values))
-        return infos
+    def inlined_infos(self, inlined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The term-index entries (``inlined_term_infos``) of the terms marked in ``inlined``: their bytes one
+        after another, and each one's size."""
+        postings = np.repeat(inlined, self.counts)
+        values = None if self.fixed_size == 0 else (self.values, self.starts[postings], self.ends[postings])
+        return inlined_term_infos(self.counts[inlined], self.docs[postings], self.weights[postings],
+                                  self.lengths[postings], values)
 
-    def blocks(self, number: int) -> tuple[list[bytes], tuple[float, int, int, int, float, int, int]]:
-        """A term's postings in blocks of BLOCK_LIMIT (``search.blocks``) and its statistics, as
-        ``pointer_term_info`` takes them: total weight, count, least and greatest length byte, greatest
-        weight, first and last document."""
-        first, last = int(self.bounds[number]), int(self.bounds[number + 1])
-        blocks = []
-        total_weight, max_weight, min_length, max_length = 0.0, 0.0, 0, 0
-        for block_start in range(first, last, BLOCK_LIMIT):
-            block_end = min(block_start + BLOCK_LIMIT, last)
-            weights = self.weights[block_start:block_end]
-            lengths = self.lengths[block_start:block_end]
-            data = block_data(self.docs[block_start:block_end].astype(np.int64), weights,
-                              self._values(block_start, block_end))
-            compression = len(data) >= COMPRESS_FROM
-            if compression:
-                data = zlib.compress(data, COMPRESSION, WINDOW_BITS)
-            block_max = float(weights.max())
-            low = int(lengths[lengths > 0].min(initial=255)) if lengths.any() else 0
-            high = int(lengths.max())
-            size = BLOCK_HEAD.size - 4 + len(data)
-            blocks += (BLOCK_HEAD.pack(-size if block_end == last else size, int(self.docs[block_end - 1]), block_max,
-                                       block_end - block_start, compression, low, high), data)
-            total_weight += float(weights.sum(dtype=np.float64))
-            max_weight = max(max_weight, block_max)
-            if low and (not min_length or low < min_length):
-                min_length = low
-            max_length = max(max_length, high)
-        return blocks, (total_weight, last - first, min_length, max_length, max_weight, int(self.docs[first]),
-                        int(self.docs[last - 1]))
+    def blocks(self, selected: np.ndarray, offset: int) -> tuple[bytes, list[PointerStatistics]]:
+        """The posting blocks (``search.blocks``) of the terms marked in ``selected``, one term's after another, and
+        each term's statistics, with where its blocks are when these bytes are written at ``offset``."""
+        counts = self.counts[selected]
+        postings = np.repeat(selected, self.counts)
+        docs, weights, lengths = self.docs[postings], self.weights[postings], self.lengths[postings]
+        values = None if self.fixed_size == 0 else (self.values, self.starts[postings], self.ends[postings])
+        blocks, sizes = posting_blocks(counts, docs, weights, lengths, values, self.fixed_size is None)
+        firsts = np.cumsum(counts) - counts
+        greatest = np.maximum.reduceat(weights, firsts)
+        high = np.maximum.reduceat(lengths, firsts)
+        low = np.minimum.reduceat(np.where(lengths > 0, lengths, 255), firsts)
+        low[high == 0] = 0
+        statistics = zip(_total_weights(weights, firsts, counts).tolist(), counts.tolist(), low.tolist(),
+                         high.tolist(), np.where(greatest > 0, greatest, 0).tolist(), docs[firsts].tolist(),
+                         docs[firsts + counts - 1].tolist(), (offset + np.cumsum(sizes) - sizes).tolist(),
+                         sizes.tolist(), strict=True)
+        return blocks, list(statistics)
 
-    def _values(self, start: int, end: int) -> list[bytes] | bytes | None:
-        """The values of postings ``start`` to ``end``: a list, their bytes joined for a fixed size, or None."""
-        if self.fixed_size == 0:
-            return None
-        found = self._value_list(start, end)
-        return found if self.fixed_size is None else b"".join(found)
 
-    def _value_list(self, start: int, end: int) -> list[bytes]:
-        return list(map(self.values.__getitem__, map(slice, self.starts[start:end].tolist(),
-                                                      self.ends[start:end].tolist())))
+def _total_weights(weights: np.ndarray, firsts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Each term's weights (4-byte floats, ``counts[i]`` from ``firsts[i]``) summed as Whoosh's writer sums them: a
+    block at a time (BLOCK_LIMIT, as 8-byte floats, numpy's pairwise sum), the blocks' sums one after another.
+
+    A term whose weights' exponents span little enough is summed at once: all its partial sums are exact in 8-byte
+    floats (whole numbers, most weights are), so any order gives the same. The others are summed block by block."""
+    totals = np.add.reduceat(weights.astype(np.float64), firsts) + 0.0  # from 0.0, as Whoosh's: never -0.0
+    nonzero = weights != 0
+    exponents = np.frexp(weights)[1]
+    span = (np.maximum.reduceat(np.where(nonzero, exponents, -1000), firsts)
+            - np.minimum.reduceat(np.where(nonzero, exponents, 1000), firsts))
+    # A 4-byte float is a whole number of 2 ** (its exponent - 24); a sum of n of them below n times the largest.
+    exact = np.logical_and.reduceat(np.isfinite(weights), firsts) & (span + 24 + np.frexp(counts)[1] <= 53)
+    for term in np.flatnonzero(~exact).tolist():
+        first, end = int(firsts[term]), int(firsts[term] + counts[term])
+        total = 0.0
+        for start in range(first, end, BLOCK_LIMIT):
+            total += float(weights[start:min(start + BLOCK_LIMIT, end)].sum(dtype=np.float64))
+        totals[term] = total
+    return totals
 
 
 def _term_blocks(terms: Any, info: Any, format_: Any) -> Iterator[tuple[Sequence[int], Sequence[float],

@@ -7,7 +7,7 @@ the term files were 41% of the index, most terms being found in a document or tw
 field's terms are stored sorted, one after another, with their ends as 4-byte offsets, and
 their term infos the same way: a look-up is a binary search over a memory map. A term info is
 Whoosh's own ``W3TermInfo`` bytes, or, for a term whose few postings are inlined, a compact
-layout of its own (``inlined_term_info``: some 20 bytes where Whoosh's pickle took 75; and
+layout of its own (``inlined_term_infos``: some 20 bytes where Whoosh's pickle took 75; and
 ``pointer_term_info`` for the others). Matchers and scoring stay Whoosh 3's.
 """
 
@@ -35,31 +35,98 @@ _FLOAT = struct.Struct("<f")
 _STATISTICS = struct.Struct("<fBBf")  # total weight, least and greatest length byte, greatest weight
 
 
-def inlined_term_info(docs: list[int], weights: list[float], lengths: list[int], values: list[bytes | None]) -> bytes:
-    """A term info with the term's postings in it: their count, the documents (the first, then gaps), the
-    weights (none when all are 1, one when all alike), the least and greatest length bytes, and the values
-    (none for a format without)."""
-    out = bytearray((_INLINED,))
-    _add_varint(out, len(docs))
-    previous = 0
-    for doc in docs:
-        _add_varint(out, doc - previous)
-        previous = doc
-    if all(weight == 1.0 for weight in weights):
-        out.append(_ALL_ONE)
-    elif all(weight == weights[0] for weight in weights):
-        out.append(_ALL_ALIKE)
-        out += _FLOAT.pack(weights[0])
-    else:
-        out.append(_EACH)
-        out += struct.pack(f"<{len(weights)}f", *weights)
-    out += bytes((min(filter(None, lengths), default=0), max(lengths)))
-    out.append(values[0] is not None)
-    if values[0] is not None:
-        for value in values:
-            _add_varint(out, len(value))
-            out += value
-    return bytes(out)
+def inlined_term_infos(counts: np.ndarray, docs: np.ndarray, weights: np.ndarray, lengths: np.ndarray,
+                       values: tuple[bytes, np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray]:
+    """The term infos of terms whose few postings are kept in them, all at once: ``counts[i]`` postings each,
+    one term's after another in ``docs``, ``weights``, ``lengths`` (length bytes) and ``values``: ``(data, starts,
+    ends)``, posting ``j``'s value being ``data[starts[j]:ends[j]]``, or None for a format without values.
+    Returns the term infos' bytes one after another and each one's size.
+
+    A term info holds its postings' count, the documents (the first, then gaps), the weights (none when all are
+    1, one when all alike), the least nonzero and greatest length bytes, and the values, each after its size.
+    Built with array operations over every term: at 100,000 documents there are some 1.8 million of them.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    if not len(counts):
+        return np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64)
+    firsts = np.cumsum(counts) - counts
+    term = np.repeat(np.arange(len(counts)), counts)  # each posting's term
+    place = np.arange(len(docs)) - firsts[term]  # each posting's place in its term
+    docs = np.asarray(docs, dtype=np.int64)
+    gaps = np.diff(docs, prepend=0)
+    gaps[firsts] = docs[firsts]
+    gap_sizes = _varint_sizes(gaps)
+    weights = np.asarray(weights, dtype="<f4")
+    first_weights = weights[firsts]
+    alike = np.logical_and.reduceat(weights == first_weights[term], firsts)
+    kinds = np.where(alike, np.where(first_weights == 1.0, _ALL_ONE, _ALL_ALIKE), _EACH).astype(np.uint8)
+    weight_sizes = np.select([kinds == _EACH, kinds == _ALL_ALIKE], [4 * counts, 4], 0)
+    head_sizes = 1 + _varint_sizes(counts)
+    weights_at = head_sizes + np.add.reduceat(gap_sizes, firsts)  # where the weights' kind is, in a term info
+    bounds_at = weights_at + 1 + weight_sizes  # the length bytes and whether there are values
+    sizes = bounds_at + 3
+    if values is not None:
+        data, starts, ends = values
+        value_sizes = np.asarray(ends, dtype=np.int64) - np.asarray(starts, dtype=np.int64)
+        value_heads = _varint_sizes(value_sizes)
+        sizes += np.add.reduceat(value_heads + value_sizes, firsts)
+    infos_at = np.cumsum(sizes) - sizes
+    out = np.empty(int(sizes.sum()), dtype=np.uint8)
+    out[infos_at] = _INLINED
+    _put_varints(out, infos_at + 1, counts)
+    _put_varints(out, (infos_at + head_sizes)[term] + _within(gap_sizes, firsts, term), gaps)
+    weights_at += infos_at
+    out[weights_at] = kinds
+    written = (kinds[term] == _EACH) | (kinds[term] == _ALL_ALIKE) & (place == 0)
+    out[(weights_at[term[written]] + 1 + 4 * place[written])[:, None] + np.arange(4)] = (
+        weights[written].view(np.uint8).reshape(-1, 4))
+    bounds_at += infos_at
+    lengths = np.asarray(lengths, dtype=np.int16)
+    low = np.minimum.reduceat(np.where(lengths > 0, lengths, 256), firsts)
+    out[bounds_at] = np.where(low == 256, 0, low)
+    out[bounds_at + 1] = np.maximum.reduceat(lengths, firsts)
+    out[bounds_at + 2] = values is not None
+    if values is not None:
+        values_at = (bounds_at + 3)[term] + _within(value_heads + value_sizes, firsts, term)
+        _put_varints(out, values_at, value_sizes)
+        _put_pieces(out, values_at + value_heads, np.frombuffer(data, dtype=np.uint8), starts, value_sizes)
+    return out, sizes
+
+
+def _varint_sizes(numbers: np.ndarray) -> np.ndarray:
+    """How many bytes each (non-negative) number takes as a varint."""
+    sizes = np.ones(len(numbers), dtype=np.int64)
+    rest = np.asarray(numbers, dtype=np.uint64) >> 7
+    while rest.any():
+        sizes += rest > 0
+        rest >>= 7
+    return sizes
+
+
+def _within(sizes: np.ndarray, firsts: np.ndarray, term: np.ndarray) -> np.ndarray:
+    """Where each posting's piece (``sizes`` bytes) starts among its term's pieces, placed one after another."""
+    starts = np.cumsum(sizes) - sizes
+    return starts - starts[firsts][term]
+
+
+def _places(sizes: np.ndarray) -> np.ndarray:
+    """Each byte's place in its piece, pieces of ``sizes`` bytes one after another."""
+    return np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+
+
+def _put_varints(out: np.ndarray, at: np.ndarray, numbers: np.ndarray) -> None:
+    """Writes each number as a varint into ``out`` from ``at``."""
+    sizes = _varint_sizes(numbers)
+    places = _places(sizes)
+    septets = np.repeat(np.asarray(numbers, dtype=np.uint64), sizes) >> (7 * places).astype(np.uint64) & 0x7F
+    more = places < np.repeat(sizes - 1, sizes)  # a byte with more bytes of its number after it
+    out[np.repeat(at, sizes) + places] = septets | more.astype(np.uint64) << 7
+
+
+def _put_pieces(out: np.ndarray, at: np.ndarray, data: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> None:
+    """Copies ``sizes[i]`` bytes of ``data`` from ``starts[i]`` into ``out`` at ``at[i]``."""
+    places = _places(sizes)
+    out[np.repeat(at, sizes) + places] = data[np.repeat(np.asarray(starts, dtype=np.int64), sizes) + places]
 
 
 def pointer_term_info(weight: float, count: int, min_length: int, max_length: int, max_weight: float, first: int,
@@ -75,7 +142,7 @@ def pointer_term_info(weight: float, count: int, min_length: int, max_length: in
 
 
 def read_term_info(value: bytes) -> W3TermInfo:
-    """The W3TermInfo of a term info as this index stores it (``inlined_term_info``, ``pointer_term_info`` or
+    """The W3TermInfo of a term info as this index stores it (``inlined_term_infos``, ``pointer_term_info`` or
     Whoosh's own bytes)."""
     if value[0] == _POINTER:
         count, at = _varint(value, 1)

@@ -11,28 +11,22 @@ import importlib.util
 import json
 import shutil
 from collections.abc import Callable
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 from whoosh import index as whoosh_index
-from whoosh.filedb.structfile import StructFile
-from whoosh.util.numeric import byte_to_length
 
 from search import codec, indexer
-from search.blocks import BLOCK_HEAD, BlockMatcher, block_data
 from search.cli import main
 from search.codec import BLOCK_LIMIT, batch_writer
 from search.indexer import index_paths
 from search.query import QueryLimits
 from search.readers import read_file
 from search.results import Filters, search
-from search.schema import FastPositions, document_fields
+from search.schema import document_fields
 from search.store import open_index
-from search.termindex import inlined_term_info, pointer_term_info, read_term_info
 from tests.conftest import SEED, many_articles
 
 FIXTURES = Path(__file__).parent / "fixtures" / "corpora"
@@ -269,38 +263,3 @@ def test_a_merge_leaves_out_deleted_documents_as_whooshs_writer_does(build: Call
         merged[name] = term_documents(index_dir)
     assert merged["batch"] == merged["whoosh"]
     assert not any(fieldname == "source" and term.endswith(b"iac.jsonl") for fieldname, term in merged["batch"])
-
-
-def test_an_inlined_term_info_reads_back_as_written() -> None:
-    cases = (([0], [1.0], [0], [None]),
-             ([5, 300, 2**31], [2.0, 2.0, 2.0], [3, 0, 9], [b"", b"ab", b"\x00" * 300]),
-             ([7, 8], [1.5, 0.25], [1, 1], [b"x", b"y"]))
-    for docs, weights, lengths, values in cases:
-        info = read_term_info(inlined_term_info(docs, weights, lengths, values))
-        assert info.inlined_postings() == (tuple(docs), tuple(weights), tuple(values))
-        assert (info.doc_frequency(), info.weight(), info.max_weight()) == (len(docs), sum(weights), max(weights))
-        assert (info.min_id(), info.max_id()) == (docs[0], docs[-1])
-
-
-@pytest.mark.parametrize("weights", [[1.0] * 3, [2.5] * 3, [1.0, 3.0, 200.0], [0.5, 1.0, 300.0]])
-def test_a_posting_block_reads_back_as_written(weights: list[float]) -> None:
-    """Every way a block gives its gaps (1, 2 or 4 bytes), weights and values, read by Whoosh's matcher."""
-    docs = np.array([7, 70_000, 70_001 + 2**20])
-    values = [b"a", b"", b"x" * 300]
-    data = block_data(docs, np.array(weights, dtype=np.float32), values)
-    file = BytesIO(BLOCK_HEAD.pack(-(BLOCK_HEAD.size - 4 + len(data)), int(docs[-1]), max(weights), 3, 0, 1, 2) + data)
-    matcher = BlockMatcher(StructFile(file), 0, len(file.getvalue()), FastPositions())
-    found = []
-    while matcher.is_active():
-        found.append((matcher.id(), matcher.weight(), matcher.value()))
-        matcher.next()
-    assert found == list(zip(docs.tolist(), weights, values, strict=True))
-    assert (matcher.block_max_id(), matcher.block_max_weight()) == (docs[-1], max(weights))
-
-
-def test_a_pointer_term_info_reads_back_as_written() -> None:
-    info = read_term_info(pointer_term_info(1234.0, 300, 3, 200, 17.0, 5, 2**31 + 9, 2**40, 70_000))
-    assert not info.is_inlined() and info.extent() == (2**40, 70_000)
-    assert (info.weight(), info.doc_frequency(), info.max_weight(), info.min_id(), info.max_id()) == (
-        1234.0, 300, 17.0, 5, 2**31 + 9)
-    assert (info.min_length(), info.max_length()) == (byte_to_length(3), byte_to_length(200))
