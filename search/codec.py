@@ -25,7 +25,7 @@ from pickle import load
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PerDocWriter, W3Segment, W3TermInfo
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PerDocWriter, W3Segment, W3TermInfo, _lenfield
 from whoosh.index import FileIndex
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import SegmentReader
@@ -66,18 +66,35 @@ class BatchCodec(W3Codec):
 
 
 class BatchPerDocWriter(W3PerDocWriter):
-    """Also keeps each field's length byte per document, so blocks get their length bounds without a reader."""
+    """Keeps each field's length byte per document in a bytearray, which blocks read for their length bounds and
+    which is written at close as the field's length column (the bytes Whoosh's column writer writes, a call per
+    document and field); takes a batch's values of a column at once (``add_column_values``)."""
 
     def __init__(self, codec: W3Codec, storage: Any, segment: W3Segment) -> None:
         super().__init__(codec, storage, segment)
         self.length_bytes: dict[str, bytearray] = {}
 
     def add_field(self, fieldname: str, fieldobj: Any, value: Any, length: int | None) -> None:
-        super().add_field(fieldname, fieldobj, value, length)
+        if value is not None:
+            self._storedfields[fieldname] = value
         if length:
             column = self.length_bytes.setdefault(fieldname, bytearray())
             column.extend(bytes(self._docnum + 1 - len(column)))
             column[self._docnum] = length_to_byte(length)
+            self._fieldlengths[fieldname] += length
+
+    def add_column_values(self, fieldname: str, column: Any, values: Iterable[tuple[int, Any]]) -> None:
+        """(document, value) pairs of a column, documents ascending."""
+        if not self._has_column(fieldname):
+            self._create_column(fieldname, column)
+        add = self._get_column(fieldname).add
+        for docnum, value in values:
+            add(docnum, value)
+
+    def close(self) -> None:
+        for fieldname, lengths in self.length_bytes.items():
+            self._cols.create_file(_lenfield(fieldname)).write(bytes(lengths))
+        super().close()
 
 
 class BatchFieldWriter(W3FieldWriter):
@@ -113,6 +130,9 @@ class BatchFieldWriter(W3FieldWriter):
         self.finish_field()
 
 
+Posting = tuple[bytes, int, float, bytes | None]  # Whoosh's (term, frequency, weight, value)
+
+
 class FieldPostings:
     """One field's postings of one segment, in arrival order: flat arrays, one slot per posting."""
 
@@ -142,24 +162,27 @@ class FieldPostings:
         self.weights.frombytes(np.asarray(weights, dtype=np.float32).tobytes())
         self._add_values(values, len(docs))
 
-    def add_document(self, docnum: int, postings: Iterable[tuple[bytes, int, float, bytes | None]],
-                     boost: float) -> int:
-        """A document's (term, frequency, weight, value) postings in this field; returns the field's length.
-
-        Whole columns at a time (``zip``, ``extend``) rather than four appends per posting.
-        """
-        postings = tuple(postings)
-        if not postings:
-            return 0
-        terms, frequencies, weights, values = zip(*postings, strict=True)
+    def add_documents(self, docnums: Sequence[int], postings: Sequence[Sequence[Posting]],
+                      boosts: Sequence[float]) -> list[int]:
+        """Documents' (term, frequency, weight, value) postings in this field, each weight times its document's
+        ``boosts``; returns each document's field length. Whole columns at a time (``zip``, ``extend``)."""
+        counts = list(map(len, postings))
+        flat = [posting for document in postings for posting in document]
+        if not flat:
+            return [0] * len(counts)
+        terms, frequencies, weights, values = zip(*flat, strict=True)
         known = self.terms
         setdefault = known.setdefault
         self._run(None)
         self.keys.extend([setdefault(term, len(known)) for term in terms])
-        self.docs.extend(repeat(docnum, len(terms)))
-        self.weights.extend(weights if boost == 1.0 else [weight * boost for weight in weights])
+        self.docs.extend(np.repeat(np.asarray(docnums, dtype=np.uint32), counts).tolist())
+        if any(boost != 1.0 for boost in boosts):
+            boosted = np.repeat(boosts, counts).tolist()
+            weights = [weight * boost for weight, boost in zip(weights, boosted, strict=True)]
+        self.weights.extend(weights)
         self._add_values(values, len(terms))
-        return sum(frequencies)
+        ends = np.cumsum(counts)
+        return np.diff(np.cumsum(np.concatenate(([0], frequencies)))[np.concatenate(([0], ends))]).tolist()
 
     def _add_values(self, values: Sequence[bytes | None], count: int) -> None:
         if self.fixed_size == 0:
@@ -374,6 +397,7 @@ class BatchSegmentWriter(SegmentWriter):
             start = end
 
     def _add_batch(self, batch: Sequence[dict[str, Any]]) -> None:
+        """A batch's postings and columns a field at a time, then each document's stored fields and lengths."""
         self._check_state()
         schema = self.schema
         names = sorted({name for fields in batch for name in fields if not name.startswith("_")})
@@ -382,51 +406,41 @@ class BatchSegmentWriter(SegmentWriter):
         lengths: dict[str, list[int]] = {}
         for name in names:
             field = schema[name]
-            if not (field.indexed and isinstance(field, ColumnIndexed)):
-                continue
             holders = [number for number, fields in enumerate(batch) if fields.get(name) is not None]
-            columns = field.index_batch([batch[number][name] for number in holders])
-            weights = columns.frequencies * field.format.field_boost
-            boosts = np.array([self._field_boost(batch[number], name, docboosts[number]) for number in holders])
-            if (boosts != 1.0).any():
-                weights = weights * boosts[columns.docs]
-            self._field_postings(name).add_columns(self.docnum + np.array(holders, dtype=np.int64), columns, weights)
-            found = np.zeros(len(batch), dtype=np.int64)
-            found[holders] = columns.lengths(len(holders))
-            lengths[name] = found.tolist()
-        for number, fields in enumerate(batch):
-            self._add_fields(fields, docboosts[number], {name: found[number] for name, found in lengths.items()})
-
-    def _add_fields(self, fields: dict[str, Any], docboost: float, lengths: dict[str, int]) -> None:
-        """One document's stored fields and columns, and its postings but for those given (``lengths``)."""
+            docnums = [self.docnum + number for number in holders]
+            if field.indexed:
+                boosts = [self._field_boost(batch[number], name, docboosts[number]) for number in holders]
+                found = self._index_field(name, field, [batch[number][name] for number in holders], docnums, boosts)
+                if field.scorable:
+                    lengths[name] = dict(zip(holders, found, strict=True))
+            if field.column_type:
+                stored = [batch[number].get(f"_stored_{name}", batch[number][name]) for number in holders]
+                self.perdocwriter.add_column_values(name, field.column_type, [
+                    (docnum, field.to_column_value(value)) for docnum, value in zip(docnums, stored, strict=True)
+                    if value is not None])
         perdocwriter = self.perdocwriter
-        schema = self.schema
-        docnum = self.docnum
-        perdocwriter.start_doc(docnum)
-        try:
-            for fieldname in sorted(name for name in fields if not name.startswith("_")):
-                value = fields[fieldname]
-                if value is None:
-                    continue
-                field = schema[fieldname]
-                length = 0
-                if field.indexed:
-                    length = lengths.get(fieldname)
-                    if length is None:
-                        length = self._field_postings(fieldname).add_document(
-                            docnum, field.index(value), self._field_boost(fields, fieldname, docboost))
-                    if not field.scorable:
-                        length = 0
-                stored = fields.get(f"_stored_{fieldname}", value)
-                perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
-                if field.column_type and stored is not None:
-                    perdocwriter.add_column_value(fieldname, field.column_type, field.to_column_value(stored))
-        except Exception:
-            perdocwriter.cancel_doc()
-            raise
-        perdocwriter.finish_doc()
+        for number, fields in enumerate(batch):
+            perdocwriter.start_doc(self.docnum)
+            for name in sorted(name for name in fields if not name.startswith("_") and fields[name] is not None):
+                field = schema[name]
+                stored = fields.get(f"_stored_{name}", fields[name]) if field.stored else None
+                perdocwriter.add_field(name, field, stored, lengths[name][number] if name in lengths else 0)
+            perdocwriter.finish_doc()
+            self.docnum += 1
         self._added = True
-        self.docnum += 1
+
+    def _index_field(self, name: str, field: Any, values: list[Any], docnums: list[int],
+                     boosts: list[float]) -> list[int]:
+        """Documents' postings in one field; returns each one's field length."""
+        postings = self._field_postings(name)
+        if not isinstance(field, ColumnIndexed):
+            return postings.add_documents(docnums, [list(field.index(value)) for value in values], boosts)
+        columns = field.index_batch(values)
+        weights = columns.frequencies * field.format.field_boost
+        if any(boost != 1.0 for boost in boosts):
+            weights = weights * np.asarray(boosts)[columns.docs]
+        postings.add_columns(np.asarray(docnums, dtype=np.int64), columns, weights)
+        return columns.lengths(len(values)).tolist()
 
     def add_reader(self, reader: Any) -> None:
         """A merged segment's documents and postings; only then may the segment be closed."""
