@@ -123,7 +123,7 @@ def _gathered(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.nda
     """Pieces of ``data`` (``sizes[i]`` bytes from ``starts[i]``), one after another.
 
     Each byte's place in ``data`` is a running sum of steps (1, or a jump at a piece's first byte): one array of
-    4-byte numbers instead of several of 8 (each big array is fresh memory, ``search.codec.return_freed_memory``).
+    4-byte numbers instead of several of 8.
     """
     some = sizes > 0
     starts, sizes = starts[some].astype(np.int64), sizes[some]

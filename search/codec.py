@@ -234,7 +234,7 @@ class FieldPostings:
         a time. The arrival-order arrays are let go as soon as their sorted copies exist: these
         postings are written once.
         """
-        values, self.values = bytes(self.values), bytearray()
+        values, self.values = self.values, bytearray()  # no copy: read through numpy
         numbers = self._term_numbers()
         self.keys = array("q")
         terms = sorted(self.terms)
@@ -489,6 +489,7 @@ class BatchSegmentWriter(SegmentWriter):
                                          length_bytes.get(fieldname, bytearray()))
         self.fieldwriter.close()
         forget_words()
+        return_freed_memory()
 
     def _start_new_segment(self) -> None:
         """Close the segment being written (its files are only referenced once the commit writes the TOC)."""
@@ -656,15 +657,25 @@ def merge_small_segments(written: int) -> MergePolicy:
 
 
 _M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+MAPPED_FROM = 1024 * 1024  # bytes: blocks this big are mapped afresh and given back when freed
+
+
+def map_big_blocks() -> None:
+    """Have the C allocator (glibc) map every block of MAPPED_FROM bytes and up afresh, and so give it back to the
+    system when freed; processes forked later inherit it. glibc otherwise raises that threshold as big blocks are
+    freed and from then on keeps them: a writer process kept some 40 MB of its last segment's arrays, and at
+    100,000 documents the build's peak was ~30 MB higher in each writer. Mapping blocks of 128 KB and up as well
+    cost a fifth of the indexing time in page faults (a batch's arrays). Elsewhere than glibc, nothing is done."""
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(_M_MMAP_THRESHOLD, MAPPED_FROM)
+    except (OSError, AttributeError):
+        pass
 
 
 def return_freed_memory() -> None:
-    """Have the C allocator give big freed blocks (128 KB and up) back to the system at once; processes forked
-    later inherit it. glibc raises that threshold as big blocks are freed and from then on keeps them: a writer
-    process kept some 40 MB of its last segment's arrays, and at 100,000 documents the build's peak was ~30 MB
-    higher in each writer. Elsewhere than glibc, nothing is done."""
+    """Have the C allocator (glibc) give back the smaller blocks it holds free: once a segment is written."""
     try:
-        ctypes.CDLL("libc.so.6").mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
         pass
 

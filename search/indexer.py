@@ -31,7 +31,7 @@ from whoosh import writing
 from whoosh.index import FileIndex, LockError
 from whoosh.searching import Searcher
 
-from search.codec import batch_writer, merge_small_segments, return_freed_memory
+from search.codec import batch_writer, map_big_blocks, merge_small_segments
 from search.documents import Document, display_path, fingerprints, rebase_thread, source_path
 from search.joining import ThreadJoiner, threads_last
 from search.readers import LEFT_OUT, Problem, ReadError, ReadResult, read_file, reader_for
@@ -371,7 +371,7 @@ def index_paths(
     says it is partial until the last one), so no write grows without bound and Ctrl-C
     or SIGTERM stops inside it; smaller files are always committed whole.
     """
-    return_freed_memory()
+    map_big_blocks()
     report = IndexReport()
     report.stale_lock_cleared = stale_holder(index_dir)
     index = open_index(index_dir, create=True)
