@@ -130,6 +130,17 @@ class BatchFieldWriter(W3FieldWriter):
         self.finish_field()
 
 
+def _distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys (non-negative), ascending, and each key's place among them, as ``np.unique`` gives them
+    (``return_inverse``); by marking them off when they are small numbers (word numbers), which needs no sort."""
+    largest = int(keys.max(initial=0))
+    if largest >= max(4 * len(keys), 1 << 16):
+        return np.unique(keys, return_inverse=True)
+    present = np.zeros(largest + 1, dtype=np.bool_)
+    present[keys] = True
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[keys]
+
+
 Posting = tuple[bytes, int, float, bytes | None]  # Whoosh's (term, frequency, weight, value)
 
 
@@ -216,7 +227,7 @@ class FieldPostings:
         bounds = [start for start, _ in self.runs] + [len(keys)]
         for (start, terms_of), end in zip(self.runs, bounds[1:], strict=True):
             if terms_of is not None:
-                unique, inverse = np.unique(keys[start:end], return_inverse=True)
+                unique, inverse = _distinct(keys[start:end])
                 mapped = np.fromiter((setdefault(term, len(known)) for term in terms_of(unique)), dtype=np.int64,
                                      count=len(unique))
                 numbers[start:end] = mapped[inverse]

@@ -21,6 +21,7 @@ from array import array
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from itertools import filterfalse
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -615,15 +616,13 @@ class _Vocabulary:
         self.stop_of = np.zeros(1024, dtype=np.bool_)
 
     def numbered(self, words: list[str]) -> np.ndarray:
-        found = list(map(self.numbers.get, words))
-        if None in found:
-            found = [self._add(word) if number is None else number for word, number in zip(words, found, strict=True)]
-        return np.array(found, dtype=np.int64)
+        numbers = self.numbers
+        if not all(map(numbers.__contains__, words)):
+            for word in dict.fromkeys(filterfalse(numbers.__contains__, words)):
+                self._add(word)
+        return np.fromiter(map(numbers.__getitem__, words), dtype=np.int64, count=len(words))
 
-    def _add(self, word: str) -> int:
-        number = self.numbers.get(word)  # met earlier in this same text
-        if number is not None:
-            return number
+    def _add(self, word: str) -> None:
         number = self.numbers[word] = len(self.numbers)
         if number == len(self.exact_of):
             size = 2 * number
@@ -634,7 +633,6 @@ class _Vocabulary:
         stem = STEMMED.term_of_folded(exact)
         self.stem_of[number] = -1 if stem is None else self._term_number(stem, self.stem_numbers, self.stem_terms)
         self.stop_of[number] = exact in STOP_WORDS
-        return number
 
     @staticmethod
     def _term_number(term: str, numbers: dict[str, int], terms: list[bytes]) -> int:
