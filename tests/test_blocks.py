@@ -18,8 +18,21 @@ from whoosh.filedb.filestore import RamStorage
 from whoosh.formats import Existence, Format
 from whoosh.util.numeric import byte_to_length
 
+from search import blocks as blocks_module
 from search import codec
-from search.blocks import ALL_ALIKE, ALL_ONE, BLOCK_HEAD, BLOCK_LIMIT, COMPRESS_FROM, EACH_BYTE, EACH_FLOAT
+from search.blocks import (
+    ALL_ALIKE,
+    ALL_ONE,
+    BLOCK_HEAD,
+    BLOCK_LIMIT,
+    COMPRESS_FROM,
+    EACH_BYTE,
+    EACH_FLOAT,
+    UNCOMPRESSED,
+    ZLIB,
+    ZSTD,
+    decompress,
+)
 from search.codec import BatchCodec, FieldPostings
 from search.schema import FastPositions, FingerprintMasks
 
@@ -31,7 +44,7 @@ class Block:
     count: int
     last: int
     max_weight: float
-    compressed: bool
+    compression: int
     low: int
     high: int
     data_size: int
@@ -74,17 +87,16 @@ def _write_and_read(format_: Format, terms: dict[bytes, Postings], length_bytes:
 def _blocks(postfile: object, offset: int, length: int, sized_values: bool) -> list[Block]:
     blocks, at = [], offset
     while at < offset + length:
-        size, last, max_weight, count, compressed, low, high = BLOCK_HEAD.unpack(postfile.get(at, BLOCK_HEAD.size))
+        size, last, max_weight, count, compression, low, high = BLOCK_HEAD.unpack(postfile.get(at, BLOCK_HEAD.size))
         data = postfile.get(at + BLOCK_HEAD.size, abs(size) - BLOCK_HEAD.size + 4)
-        if compressed:
-            data = zlib.decompress(data)
+        data = {ZSTD: decompress, ZLIB: zlib.decompress}.get(compression, bytes)(data)
         gap_width = data[4]
         kind_at = 5 + gap_width * (count - 1)
         weights_size = {ALL_ONE: 0, ALL_ALIKE: 4, EACH_BYTE: count, EACH_FLOAT: 4 * count}[data[kind_at]]
         value_width = data[kind_at + 1 + weights_size] if sized_values else None
         at += 4 + abs(size)
         assert (size < 0) == (at == offset + length)  # a term's last block says so
-        blocks.append(Block(count, last, max_weight, bool(compressed), low, high, len(data), gap_width,
+        blocks.append(Block(count, last, max_weight, compression, low, high, len(data), gap_width,
                             data[kind_at], value_width))
     return blocks
 
@@ -118,7 +130,7 @@ def _check(terms: dict[bytes, Postings], found: dict, length_bytes: bytearray) -
             block_lengths = lengths[part]
             assert (block.count, block.last, block.max_weight) == (len(docs[part]), docs[part][-1], weights[part].max())
             assert (block.low, block.high) == (_least_nonzero(block_lengths), block_lengths.max())
-            assert block.compressed == (block.data_size >= COMPRESS_FROM)
+            assert (block.compression != UNCOMPRESSED) == (block.data_size >= COMPRESS_FROM)
         assert sum(block.count for block in blocks) == (0 if info.is_inlined() else len(docs))
         every += blocks
     return every
@@ -148,7 +160,17 @@ def test_every_block_layout_reads_back_as_written(monkeypatch: pytest.MonkeyPatc
     assert {block.gap_width for block in blocks} == {1, 2, 4}
     assert {block.weight_kind for block in blocks} == {ALL_ONE, ALL_ALIKE, EACH_BYTE, EACH_FLOAT}
     assert {block.value_width for block in blocks} == {1, 2, 4}
-    assert {block.compressed for block in blocks} == {False, True}
+    assert {block.compression for block in blocks} == {UNCOMPRESSED, ZSTD}
+
+
+def test_blocks_compressed_with_zlib_as_before_zstd_still_read_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Indexes written before blocks were compressed with zstd hold zlib blocks (compression byte ZLIB)."""
+    monkeypatch.setattr(blocks_module, "compress", lambda data: (ZLIB, zlib.compress(data, 6, 12)))
+    terms = {b"old": _postings([3] * 299, [float(number % 7) for number in range(300)],
+                               [b"v" * (number % 9) for number in range(300)])}
+    length_bytes = _length_bytes(1000)
+    blocks = _check(terms, _write_and_read(FastPositions(), terms, length_bytes), length_bytes)
+    assert [block.compression for block in blocks] == [ZLIB] * 3
 
 
 @pytest.mark.parametrize("format_", [FingerprintMasks(), Existence()], ids=["fixed-size values", "no values"])
