@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -63,9 +64,10 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def whoosh_writer(index: Any, procs: int = 1, **options: Any) -> Any:
     """Whoosh's own writer, with the options the indexer gives the batch writer: the old path (``add_documents``
-    adds each document on its own)."""
+    adds each document on its own, ``merge_segments`` reads each segment back in this process)."""
     writer = index.writer(procs=procs, multisegment=procs > 1, **options)
     writer.add_documents = lambda documents: [writer.add_document(**fields) for fields in documents]
+    writer.merge_segments = lambda segments: codec.BatchSegmentWriter.merge_segments(writer, segments)
     return writer
 
 
@@ -263,3 +265,40 @@ def test_a_merge_leaves_out_deleted_documents_as_whooshs_writer_does(build: Call
         merged[name] = term_documents(index_dir)
     assert merged["batch"] == merged["whoosh"]
     assert not any(fieldname == "source" and term.endswith(b"iac.jsonl") for fieldname, term in merged["batch"])
+
+
+def test_sub_writers_merge_the_small_segments_of_a_big_commit(archive: Path, tmp_path: Path) -> None:
+    """A commit with sub-writers running has them merge the small segments, beside their own last segments, rather
+    than this process after them: the same postings as a merge here, in the same fewer segments."""
+    unmerged = tmp_path / "unmerged"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(codec, "SMALL_SEGMENT_DOCS", 0)
+        patch.setattr(codec, "SMALL_SEGMENT_SHARE", 0)  # every batch's segment left as it is
+        index_paths(unmerged, [archive], batch_docs=60)
+    before = len(open_index(unmerged)._segments())
+    added = [document_fields(document) for document in read_file(archive / "generated-0.jsonl").documents]
+    merge_here = codec.BatchSegmentWriter.merge_segments
+    log = tmp_path / "merging-processes"
+
+    def logged_merge(writer: Any, segments: list) -> None:
+        with log.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        merge_here(writer, segments)
+
+    merged, mergers = {}, {}
+    for procs in (1, 2):
+        index_dir = tmp_path / f"procs-{procs}"
+        shutil.copytree(unmerged, index_dir)
+        log.write_text("")
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(codec, "SUBWRITERS_FROM_CHARS", 0)
+            patch.setattr(codec.BatchSegmentWriter, "merge_segments", logged_merge)
+            writer = batch_writer(open_index(index_dir), procs=procs, compound=False)
+            writer.add_documents(added)
+            assert bool(getattr(writer, "tasks", [])) == (procs > 1)  # enough documents to start sub-writers
+            writer.commit(mergetype=codec.merge_small_segments(len(added)))
+        mergers[procs] = set(log.read_text().split())
+        assert len(open_index(index_dir)._segments()) < before
+        merged[procs] = term_documents(index_dir)
+    assert merged[2] == merged[1]
+    assert mergers[1] == {str(os.getpid())} and str(os.getpid()) not in mergers[2]
