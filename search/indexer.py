@@ -275,7 +275,13 @@ class _Run:
         self.written = 0  # documents committed by this run's earlier commits
         self._writer_context: Any = None
         self.writer: Any = None
+        # The generation read before the searcher opens: a commit in between counts as another writer's.
+        self._generation = index.latest_generation()
         self.searcher = index.searcher()
+        # Whether the index holds nothing but what this run writes (a rebuild, or an index empty at the start that
+        # no other process has written to since): then the run's own dicts below know every document a look-up
+        # could find, and the look-ups need not search the index.
+        self.own_only = rebuild or self.searcher.doc_count_all() == 0
         self.claimed: dict[str, str] = {}
         self.claimed_prints: dict[str, tuple[str, str]] = {}  # fingerprint -> (source, address)
         self.joiner = ThreadJoiner(self)  # comment threads joined to articles by link (search.joining)
@@ -293,6 +299,7 @@ class _Run:
         if self.writer is None:
             return
         self.written += self.pending
+        ours = self.writer.generation
         if self.rebuild:
             mergetype = writing.CLEAR
         else:
@@ -305,6 +312,9 @@ class _Run:
         self.searcher.close()
         if not final:  # opening a searcher reads every segment's term index: only when more work follows
             self.searcher = self.index.searcher()
+            # The lock is free between this run's commits: had another process committed, the index is not ours alone.
+            self.own_only = self.own_only and ours == self._generation + 1 and self.index.latest_generation() == ours
+            self._generation = ours
 
     def close(self) -> None:
         if not self.searcher.is_closed:
@@ -319,7 +329,7 @@ class _Run:
         """The source that already holds an article id, in the index or earlier in this run."""
         if doc_id in self.claimed:
             return self.claimed[doc_id]
-        if self.rebuild:
+        if self.own_only:
             return None
         stored = self.searcher.document(id=doc_id)
         return stored["source"] if stored else None
@@ -328,7 +338,7 @@ class _Run:
         """The source and address of an article already held with this fingerprint (see ``fingerprints``)."""
         if fingerprint in self.claimed_prints:
             return self.claimed_prints[fingerprint]
-        if self.rebuild:
+        if self.own_only:
             return None
         number = self.searcher.document_number(fingerprint=fingerprint)
         if number is None:
@@ -336,9 +346,10 @@ class _Run:
         stored = self.searcher.stored_fields(number)
         return stored["source"], stored.get("url", "")
 
-    def claim_prints(self, article: Document, key: str) -> None:
-        """Remember an article written in this run by its fingerprints, for finding copies of it."""
-        for fingerprint in fingerprints(article):
+    def claim_prints(self, article: Document, key: str, prints: list[str] | None = None) -> None:
+        """Remember an article written in this run by its fingerprints (``prints``, when already made), for finding
+        copies of it."""
+        for fingerprint in fingerprints(article) if prints is None else prints:
             self.claimed_prints[fingerprint] = (key, article.url)
 
     def batch_full(self) -> bool:
@@ -602,7 +613,7 @@ def _without_duplicates(run: _Run, key: str, documents: list[Document], path: Pa
             thread = rebase_thread(thread, _free_id(run, key, article.id, ids_here))
         for fingerprint in prints:
             here[fingerprint] = thread[0]
-        run.claim_prints(thread[0], key)
+        run.claim_prints(thread[0], key, prints)  # a new id changes no fingerprint
         ids_here.add(thread[0].id)
         run.claimed[thread[0].id] = key
         kept.extend(thread)

@@ -131,9 +131,10 @@ class ThreadJoiner:
 
     ``run`` is the indexer's run: its searcher (the committed index), ``claimed``
     and ``claimed_prints`` (ids and duplicate keys written in this run, to their
-    source), ``rebuild`` and its writer. An article is found by its id, else by its
-    address, so a thread also joins an article whose id came from elsewhere (a saved
-    page's title, author and date).
+    source), ``own_only`` (the index holds nothing but this run's documents: the
+    searcher need not be asked) and its writer. An article is found by its id, else
+    by its address, so a thread also joins an article whose id came from elsewhere
+    (a saved page's title, author and date).
     """
 
     run: Any
@@ -191,7 +192,7 @@ class ThreadJoiner:
         claimed = self.run.claimed.get(doc_id)
         if claimed is not None:
             return claimed != key
-        if self.run.rebuild:
+        if self.run.own_only:
             return False
         stored = self.run.searcher.document(id=doc_id)
         return stored is not None and stored.get("source") != key
@@ -211,7 +212,7 @@ class ThreadJoiner:
     def _follow_changed_articles(self, key: str, documents: list[Document]) -> None:
         """A source read again whose article changed title or link, or went, has other sources' comments on it
         read again too, so they carry the new title or fall back to a stand-in."""
-        if self.run.rebuild:
+        if self.run.own_only:
             return
         new = {document.id: document for document in documents if document.kind == "article"}
         for old in self.run.searcher.documents(source=key, kind="article"):
@@ -238,7 +239,7 @@ class ThreadJoiner:
     def _by_id(self, doc_id: str) -> _Held | None:
         if doc_id in self.run.claimed:
             return self.articles.get(doc_id)
-        if doc_id in self.deleted or self.run.rebuild:
+        if doc_id in self.deleted or self.run.own_only:
             return None
         stored = self.run.searcher.document(id=doc_id)
         return _Held.stored(stored) if stored else None
@@ -250,7 +251,7 @@ class ThreadJoiner:
         held = self.by_link.get(link_print)
         if held is not None and held.id in self.run.claimed:
             return held
-        if self.run.rebuild:
+        if self.run.own_only:
             return None
         number = self.run.searcher.document_number(fingerprint=link_print)
         if number is None:
