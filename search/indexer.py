@@ -616,6 +616,7 @@ def _without_duplicates(run: _Run, key: str, documents: list[Document], path: Pa
         run.claim_prints(thread[0], key, prints)  # a new id changes no fingerprint
         ids_here.add(thread[0].id)
         run.claimed[thread[0].id] = key
+        run.joiner.kept(thread[0], key)
         kept.extend(thread)
     return kept
 

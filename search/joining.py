@@ -266,6 +266,15 @@ class ThreadJoiner:
         if link_print is not None:
             self.by_link.setdefault(link_print, held)
 
+    def kept(self, article: Document, key: str) -> None:
+        """An article the duplicate check kept for writing: a thread at its address joins it, not a copy dropped
+        there before it (whose text was indexed without an address), however the run's commits fall."""
+        link_print = _link_print(article)
+        held = self.by_link.get(link_print) if link_print is not None else None
+        if link_print is not None and (held is None or held.id not in self.run.claimed):
+            self.by_link[link_print] = _Held(article.id, key, article.title, article.url, is_stand_in(article),
+                                             committed=False)
+
     def _take_over(self, article: Document, stand_in: _Held, key: str) -> None:
         """Delete a committed stand-in; its source is read again (``read_again``), now joining the article."""
         self.run.open()

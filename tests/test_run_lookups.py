@@ -107,3 +107,25 @@ def test_another_writer_between_commits_is_searched_from_then_on(tmp_path: Path,
     (duplicate,) = [problem for problem in report.problems if problem.kind == "duplicate"]
     assert duplicate.path.name == "d-copy.jsonl" and "other/strike.jsonl" in duplicate.reason
     assert check(index_dir) == []
+
+
+def test_a_thread_joins_the_article_at_its_address_after_a_dropped_copy_there_however_it_is_committed(
+        tmp_path: Path, write_archive: Callable[[str, list[dict]], Path]) -> None:
+    """A copy dropped as a duplicate (its text is indexed without an address) leaves its address to the next article
+    there, which the Disqus thread of that address joins: in one batch as in a batch per file."""
+    text = "Headings, blockquotes, tables and lists: the markup a theme must style, one element after another."
+    write_archive("a-saved.jsonl", [article("Saved copy", "Theme Buster", "2013-01-11", text)])
+    write_archive("b-copy.jsonl", [{**MARKUP, "title": "Copy at the address", "body": text}])
+    write_archive("c-markup.jsonl", [MARKUP])
+    shutil.copy(FIXTURES / "disqus" / "wpthemetestdata-disqus.xml", tmp_path / "archive" / "d-comments.xml")
+    joined = {}
+    for name, batch_docs in (("one-batch", 20_000), ("batch-per-file", 1)):
+        report = index_paths(tmp_path / name, [tmp_path / "archive"], batch_docs=batch_docs)
+        assert [problem.path.name for problem in report.problems if problem.kind == "duplicate"] == ["b-copy.jsonl"]
+        with open_index(tmp_path / name).searcher() as searcher:
+            (markup,) = [fields for fields in searcher.all_stored_fields() if fields.get("url") == MARKUP["url"]
+                         and fields["kind"] == "article"]
+            assert markup["source"].endswith("c-markup.jsonl")
+            joined[name] = sorted(comment["author"] for comment in searcher.documents(article_id=markup["id"])
+                                  if comment["kind"] == "comment")
+    assert joined["one-batch"] == joined["batch-per-file"] != []
