@@ -540,7 +540,7 @@ class BatchSegmentWriter(SegmentWriter):
         self._finish()
 
 
-_MERGE = "merge"  # a sub-writer's job that is a segment to merge, not a file of documents
+_MERGE = "merge"  # a sub-writer's job that is segments to merge, not a file of documents
 
 
 class BatchSubWriterTask(SubWriterTask):
@@ -554,7 +554,7 @@ class BatchSubWriterTask(SubWriterTask):
             if job is None:
                 break
             if job[0] == _MERGE:
-                self.writer.merge_segments([job[1]])
+                self.writer.merge_segments(job[1])
             else:
                 self._process_file(*job)
         if not self.running:
@@ -610,13 +610,13 @@ class BatchMpWriter(MpWriter, BatchSegmentWriter):
             self.docbuffer = pending[whole:]
 
     def merge_segments(self, segments: list[W3Segment]) -> None:
-        """With sub-writers running, they merge the segments, a segment at a time each, beside writing their last
-        segments: the merge of a big run's last commit took some 7 s of one process at 100,000 documents."""
-        if not self.tasks:
+        """With sub-writers running, one of them merges the segments (into one, as this process would), beside the
+        others writing their last segments: the merge of a big run's last commit took some 7 s of this process
+        at 100,000 documents, after the sub-writers."""
+        if self.tasks:
+            self.jobqueue.put((_MERGE, segments))
+        else:
             BatchSegmentWriter.merge_segments(self, segments)
-            return
-        for segment in segments:
-            self.jobqueue.put((_MERGE, segment))
 
     def _new_task(self) -> BatchSubWriterTask:
         task = BatchSubWriterTask(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, True)
@@ -625,14 +625,13 @@ class BatchMpWriter(MpWriter, BatchSegmentWriter):
         return task
 
     def commit(self, mergetype: Any = None, optimize: Any = None, merge: Any = None) -> None:
+        self._check_state()
         if not self.tasks:  # too little for sub-writers: written here
             buffered, self.docbuffer = self.docbuffer, []
             BatchSegmentWriter.add_documents(self, [fields for _, fields in buffered])
-            BatchSegmentWriter.commit(self, mergetype=mergetype, optimize=optimize, merge=merge)
-            return
-        if self.docbuffer:
+        elif self.docbuffer:
             self._enqueue()
-        finalsegments = self._merge_segments(mergetype, optimize, merge)  # queues the merges (``merge_segments``)
+        finalsegments = self._merge_segments(mergetype, optimize, merge)  # may hand merges to sub-writers
         for _ in self.tasks:
             self.jobqueue.put(None)
         for task in self.tasks:

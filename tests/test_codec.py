@@ -267,24 +267,35 @@ def test_a_merge_leaves_out_deleted_documents_as_whooshs_writer_does(build: Call
     assert not any(fieldname == "source" and term.endswith(b"iac.jsonl") for fieldname, term in merged["batch"])
 
 
-def test_sub_writers_merge_the_small_segments_of_a_big_commit(archive: Path, tmp_path: Path) -> None:
-    """A commit with sub-writers running has them merge the small segments, beside their own last segments, rather
-    than this process after them: the same postings as a merge here, in the same fewer segments."""
-    unmerged = tmp_path / "unmerged"
+@pytest.fixture
+def unmerged(archive: Path, tmp_path: Path) -> Path:
+    """The archive indexed in small batches, each batch's segment left as it is."""
+    index_dir = tmp_path / "unmerged"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(codec, "SMALL_SEGMENT_DOCS", 0)
-        patch.setattr(codec, "SMALL_SEGMENT_SHARE", 0)  # every batch's segment left as it is
-        index_paths(unmerged, [archive], batch_docs=60)
-    before = len(open_index(unmerged)._segments())
-    added = [document_fields(document) for document in read_file(archive / "generated-0.jsonl").documents]
+        patch.setattr(codec, "SMALL_SEGMENT_SHARE", 0)
+        index_paths(index_dir, [archive], batch_docs=60)
+    return index_dir
+
+
+def logging_merges(log: Path) -> Callable[[Any, list], None]:
+    """``BatchSegmentWriter.merge_segments`` that notes which process merges."""
     merge_here = codec.BatchSegmentWriter.merge_segments
-    log = tmp_path / "merging-processes"
 
     def logged_merge(writer: Any, segments: list) -> None:
         with log.open("a") as out:
             out.write(f"{os.getpid()}\n")
         merge_here(writer, segments)
 
+    return logged_merge
+
+
+def test_sub_writers_merge_the_small_segments_of_a_big_commit(archive: Path, unmerged: Path, tmp_path: Path) -> None:
+    """A commit with sub-writers running has one of them merge the small segments, beside the others' last segments,
+    rather than this process after them: the same postings as a merge here, in fewer segments."""
+    before = len(open_index(unmerged)._segments())
+    added = [document_fields(document) for document in read_file(archive / "generated-0.jsonl").documents]
+    log = tmp_path / "merging-processes"
     merged, mergers = {}, {}
     for procs in (1, 2):
         index_dir = tmp_path / f"procs-{procs}"
@@ -292,7 +303,7 @@ def test_sub_writers_merge_the_small_segments_of_a_big_commit(archive: Path, tmp
         log.write_text("")
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(codec, "SUBWRITERS_FROM_CHARS", 0)
-            patch.setattr(codec.BatchSegmentWriter, "merge_segments", logged_merge)
+            patch.setattr(codec.BatchSegmentWriter, "merge_segments", logging_merges(log))
             writer = batch_writer(open_index(index_dir), procs=procs, compound=False)
             writer.add_documents(added)
             assert bool(getattr(writer, "tasks", [])) == (procs > 1)  # enough documents to start sub-writers
@@ -302,3 +313,4 @@ def test_sub_writers_merge_the_small_segments_of_a_big_commit(archive: Path, tmp
         merged[procs] = term_documents(index_dir)
     assert merged[2] == merged[1]
     assert mergers[1] == {str(os.getpid())} and str(os.getpid()) not in mergers[2]
+
