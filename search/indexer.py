@@ -366,7 +366,7 @@ def index_paths(
     batch_docs: int = 20_000,
     lock_timeout: float = 30.0,
     procs: int = 1,
-    limitmb: int = 256,
+    limitmb: int = 304,
     progress: Callable[[Path, IndexReport], None] | None = None,
     sources: Sources | None = None,
 ) -> IndexReport:
@@ -409,7 +409,7 @@ def index_paths(
                         break
                     if progress:
                         progress(path, report)
-                    if run.batch_full():
+                    if run.batch_full() and done < len(sources):  # the last batch goes with the last commit
                         run.commit()
             if not rebuild and report.commits and run.writer is None and not report.interrupted:
                 run.open()  # nothing pending, but the batches' segments still want the final merge
@@ -477,12 +477,14 @@ def _prepared_in_order(files: list[Path], known: dict[str, SourceState],
             previous = known.get(source_key(path))
             yield path, previous, _prepare(path, previous)
         return
-    pool = ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("fork"), initializer=_reader_process)
+    # Reading is a twentieth of the work: one reader less than writers leaves their memory to the writers.
+    readers = max(1, procs - 1)
+    pool = ProcessPoolExecutor(readers, mp_context=multiprocessing.get_context("fork"), initializer=_reader_process)
     ahead: deque[tuple[Path, SourceState | None, Future]] = deque()
     submitted = 0
     try:
         while True:
-            while submitted < len(files) and len(ahead) < procs * _READ_AHEAD:
+            while submitted < len(files) and len(ahead) < readers * _READ_AHEAD:
                 path = files[submitted]
                 previous = known.get(source_key(path))
                 ahead.append((path, previous, pool.submit(_prepare, path, previous)))
