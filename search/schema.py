@@ -96,6 +96,16 @@ class WordAnalyzer(Composable):
             return folded
         return None if folded in STOP_WORDS or len(folded) < 2 else self._stem_word(folded)
 
+    def terms_of_folded(self, folded: list[str]) -> list[str | None]:
+        """``term_of_folded`` of each word, the stems made in one call."""
+        if not self.stem:
+            return folded
+        kept = [word for word in folded if word not in STOP_WORDS and len(word) >= 2]
+        if self._stemmer is None:
+            self._stem_word("")
+        stems = iter(self._stemmer.stemWords(kept))
+        return [next(stems) if word not in STOP_WORDS and len(word) >= 2 else None for word in folded]
+
     def _index_term(self, word: str) -> str | None:
         """The term a word is indexed as, or None for a stop word; cached, since words repeat."""
         term = self._cache.get(word)
@@ -618,30 +628,33 @@ class _Vocabulary:
     def numbered(self, words: list[str]) -> np.ndarray:
         numbers = self.numbers
         if not all(map(numbers.__contains__, words)):
-            for word in dict.fromkeys(filterfalse(numbers.__contains__, words)):
-                self._add(word)
+            self._add(list(dict.fromkeys(filterfalse(numbers.__contains__, words))))
         return np.fromiter(map(numbers.__getitem__, words), dtype=np.int64, count=len(words))
 
-    def _add(self, word: str) -> None:
-        number = self.numbers[word] = len(self.numbers)
-        if number == len(self.exact_of):
-            size = 2 * number
+    def _add(self, words: list[str]) -> None:
+        """New words, each with its exact term, stem and stop-word flag: a list at a time (stems in one call)."""
+        first = len(self.numbers)
+        end = first + len(words)
+        self.numbers.update(zip(words, range(first, end), strict=True))
+        if end > len(self.exact_of):
+            size = max(2 * len(self.exact_of), end)
             self.exact_of, self.stem_of = np.resize(self.exact_of, size), np.resize(self.stem_of, size)
             self.stop_of = np.resize(self.stop_of, size)
-        exact = fold(word)
-        self.exact_of[number] = self._term_number(exact, self.exact_numbers, self.exact_terms)
-        stem = STEMMED.term_of_folded(exact)
-        self.stem_of[number] = -1 if stem is None else self._term_number(stem, self.stem_numbers, self.stem_terms)
-        self.stop_of[number] = exact in STOP_WORDS
+        exact = list(map(fold, words))
+        self.exact_of[first:end] = _term_numbers(exact, self.exact_numbers, self.exact_terms)
+        stems = STEMMED.terms_of_folded(exact)
+        stemmed = [stem for stem in stems if stem is not None]
+        found = iter(_term_numbers(stemmed, self.stem_numbers, self.stem_terms))
+        self.stem_of[first:end] = [-1 if stem is None else next(found) for stem in stems]
+        self.stop_of[first:end] = [term in STOP_WORDS for term in exact]
 
-    @staticmethod
-    def _term_number(term: str, numbers: dict[str, int], terms: list[bytes]) -> int:
-        number = numbers.get(term)
-        if number is None:
-            number = numbers[term] = len(terms)
-            terms.append(term.encode("utf-8"))
-        return number
 
+def _term_numbers(terms: list[str], numbers: dict[str, int], table: list[bytes]) -> list[int]:
+    """Each term's number in ``table`` (its UTF-8 bytes), new ones added."""
+    for term in dict.fromkeys(filterfalse(numbers.__contains__, terms)):
+        numbers[term] = len(table)
+        table.append(term.encode("utf-8"))
+    return list(map(numbers.__getitem__, terms))
 
 
 class _TableTerms:
@@ -760,13 +773,17 @@ class TextWords:
         """The texts' winnowed shingle hashes (``shingle_hash`` of each QUOTE_SHINGLE neighbours, the smallest of
         each QUOTE_WINDOW neighbouring shingles): (text, hash) pairs, texts ascending, each one's hashes distinct
         and ascending."""
-        terms = self.vocabulary.exact_terms
-        exact = [terms[number] for number in self.exact.tolist()]
+        exact = list(map(self.vocabulary.exact_terms.__getitem__, self.exact.tolist()))
         shingles = len(exact) - QUOTE_SHINGLE + 1
         if shingles < 1:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        runs = zip(*(exact[offset:] for offset in range(QUOTE_SHINGLE)), strict=False)  # each QUOTE_SHINGLE words
-        hashes = np.fromiter(map(zlib.crc32, map(b" ".join, runs)), dtype=np.int64, count=shingles) & _QUOTE_MASK
+        # Each QUOTE_SHINGLE neighbours as a slice of all the words joined by spaces.
+        joined = b" ".join(exact)
+        lengths = np.fromiter(map(len, exact), dtype=np.int64, count=len(exact))
+        starts = np.cumsum(lengths + 1) - (lengths + 1)  # each word's start in ``joined``
+        ends = starts + lengths
+        runs = map(joined.__getitem__, map(slice, starts[:shingles].tolist(), ends[QUOTE_SHINGLE - 1:].tolist()))
+        hashes = np.fromiter(map(zlib.crc32, runs), dtype=np.int64, count=shingles) & _QUOTE_MASK
         docs = self.docs[:shingles]
         counts = np.bincount(self.docs, minlength=len(self.firsts)) - QUOTE_SHINGLE + 1  # each text's shingles
         own = (np.arange(shingles) - self.firsts[docs]).astype(np.int64)  # a shingle's number in its text
