@@ -25,7 +25,15 @@ from pickle import load
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PerDocWriter, W3Segment, W3TermInfo, _lenfield
+from whoosh.codec.whoosh3 import (
+    W3Codec,
+    W3FieldWriter,
+    W3PerDocReader,
+    W3PerDocWriter,
+    W3Segment,
+    W3TermInfo,
+    _lenfield,
+)
 from whoosh.index import FileIndex
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import SegmentReader
@@ -52,6 +60,9 @@ class BatchCodec(W3Codec):
     def field_writer(self, storage: Any, segment: W3Segment) -> BatchFieldWriter:
         return BatchFieldWriter(self, storage, segment)
 
+    def per_document_reader(self, storage: Any, segment: W3Segment) -> BatchPerDocReader:
+        return BatchPerDocReader(storage, segment)
+
     def postings_reader(self, dbfile: Any, terminfo: W3TermInfo, format_: Any, term: Any = None,
                         scorer: Any = None) -> Any:
         if terminfo.is_inlined():  # a list matcher over the term info's own postings
@@ -63,6 +74,16 @@ class BatchCodec(W3Codec):
         name = segment.make_filename(self.TERMS_EXT)
         return TermIndexReader(self, storage.open_file(name), storage.file_length(name),
                                segment.open_file(storage, self.POSTS_EXT))
+
+
+class BatchPerDocReader(W3PerDocReader):
+    """Remembers which length columns a segment lacks (the fields that are not scored): Whoosh looked for the file
+    on disk at every call, and a merge asks for each document and field."""
+
+    def _cached_reader(self, fieldname: str, column: Any) -> Any:
+        if fieldname not in self._readers:
+            self._readers[fieldname] = super()._cached_reader(fieldname, column)
+        return self._readers[fieldname]
 
 
 class BatchPerDocWriter(W3PerDocWriter):

@@ -314,3 +314,17 @@ def test_sub_writers_merge_the_small_segments_of_a_big_commit(archive: Path, unm
     assert merged[2] == merged[1]
     assert mergers[1] == {str(os.getpid())} and str(os.getpid()) not in mergers[2]
 
+
+
+def test_a_segment_is_asked_once_whether_it_has_a_length_column(build: Callable[..., Path]) -> None:
+    """Fields that are not scored have none; Whoosh looked on disk at every document's length (merges ask each)."""
+    index = open_index(build())
+    with index.reader() as reader:
+        segment_reader = reader.leaf_readers()[0][0]
+        storage = segment_reader._perdoc._storage
+        looked = []
+        original = storage.file_exists
+        storage.file_exists = lambda name: looked.append(name) or original(name)
+        lengths = [segment_reader.doc_field_length(docnum, name) for docnum in range(50) for name in ("id", "body")]
+        storage.file_exists = original
+    assert len(looked) <= 2 and any(lengths)
