@@ -41,7 +41,7 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.writing import IndexingError, SegmentWriter
 
 from search.blocks import BLOCK_LIMIT, BlockMatcher, posting_blocks
-from search.schema import ColumnIndexed, FieldColumns, forget_words
+from search.schema import ColumnIndexed, FieldColumns, forget_texts, forget_words
 from search.termindex import TermIndexReader, TermIndexWriter, inlined_term_infos, pointer_term_info
 
 CHUNK_POSTINGS = 65_536  # postings gathered and written at a time when a field is written
@@ -460,6 +460,7 @@ class BatchSegmentWriter(SegmentWriter):
             perdocwriter.finish_doc()
             self.docnum += 1
         self._added = True
+        forget_texts()
 
     def _index_field(self, name: str, field: Any, values: list[Any], docnums: list[int],
                      boosts: list[float]) -> list[int]:

@@ -906,6 +906,10 @@ class _TextCache:
         with self.lock:
             self._start_afresh()
 
+    def forget_texts(self) -> None:
+        with self.lock:
+            self.runs, self.chars = {}, 0
+
     def _start_afresh(self) -> None:
         self.vocabulary, self.runs, self.chars = _Vocabulary(), {}, 0
 
@@ -918,6 +922,12 @@ def forget_words() -> None:
     until they are written, are written. The vocabulary of a whole run held ~50 MB per writer process at
     50,000 documents; a segment's is a fraction of that."""
     _TEXTS.forget()
+
+
+def forget_texts() -> None:
+    """Let go of the texts' words kept (not the numbering): a writer calls this once a batch is written, whose
+    texts will not be asked again (some 10 MB of arrays per writer process)."""
+    _TEXTS.forget_texts()
 
 
 def text_words(text: str) -> TextWords:
