@@ -99,7 +99,7 @@ def _open_columns(searcher: Searcher) -> None:
     listing: set[str] | None = None
     for leaf, _ in searcher.leaf_searchers():
         perdoc = getattr(leaf.reader(), "_perdoc", None)
-        if type(perdoc) is not W3PerDocReader:  # an empty index has no segments
+        if not isinstance(perdoc, W3PerDocReader):  # an empty index has no segments
             continue
         if listing is None:
             listing = set(perdoc._storage.list())

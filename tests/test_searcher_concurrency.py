@@ -13,7 +13,7 @@ import pytest
 from search.indexer import index_paths
 from search.query import QueryLimits
 from search.results import SearchPage, search
-from search.store import IndexHandle, open_index
+from search.store import IndexHandle, open_index, open_searcher
 from tests.conftest import article
 from web import create_app
 
@@ -194,3 +194,15 @@ def test_a_searcher_still_reads_its_commit_after_a_merge_deleted_its_files(tmp_p
     fresh = IndexHandle(tmp_path / "index").searcher()
     assert run(searcher, "strike", "newest") == run(fresh, "strike", "newest")
     assert [hit.document.title for hit in search(searcher, "strike", limits=UNHURRIED).hits]
+
+
+def test_a_searcher_keeps_reading_columns_a_merge_has_deleted(tmp_path: Path, write_archive) -> None:
+    """A searcher opens every column file of its segments up front (``store.open_searcher``): a commit that merges
+    a segment away deletes its files, and stored fields and sort values must not vanish under a running search."""
+    index_paths(tmp_path / "index", [write_archive("a.jsonl", [article("On strikes", "Ada", "1906-05-01", "strike")])])
+    searcher = open_searcher(open_index(tmp_path / "index"))
+    before = run(searcher, "strike", "newest")
+    for column in (tmp_path / "index").glob("*.col"):
+        column.unlink()  # as a merge's commit deletes them; the open files stay readable
+    assert run(searcher, "strike", "newest") == before
+    assert searcher.stored_fields(0)["title"] == "On strikes"
