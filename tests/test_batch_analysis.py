@@ -11,6 +11,7 @@ import pytest
 
 from search.schema import (
     EXACT,
+    QUOTE_HASH_VERSION,
     QUOTE_SHINGLE,
     QUOTE_WINDOW,
     STEMMED,
@@ -98,21 +99,27 @@ def test_the_lengths_of_a_batch_are_each_texts_word_count(texts: list[str]) -> N
         sum(len(places) for places in STEMMED.occurrences(text).values()) for text in texts]
 
 
-def reference_fingerprints(text: str) -> set[int]:
+def reference_fingerprints(text: str, version: int) -> set[int]:
     words = [fold(match) for match in re.findall(r"\w+(?:\.\w+)*", text)]
-    shingles = [shingle_hash(words[start:start + QUOTE_SHINGLE]) for start in range(len(words) - QUOTE_SHINGLE + 1)]
+    shingles = [shingle_hash(words[start:start + QUOTE_SHINGLE], version)
+                for start in range(len(words) - QUOTE_SHINGLE + 1)]
     if len(shingles) <= QUOTE_WINDOW:
         return set(shingles)
     return {min(shingles[start:start + QUOTE_WINDOW]) for start in range(len(shingles) - QUOTE_WINDOW + 1)}
 
 
-def test_each_text_gets_the_fingerprints_it_gets_alone(texts: list[str]) -> None:
+@pytest.mark.parametrize("version", [1, QUOTE_HASH_VERSION])
+def test_each_text_gets_the_fingerprints_it_gets_alone(texts: list[str], version: int,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """In either version of the shingle hash: the first still written into indexes whose schema says so."""
     rng = random.Random(3)
     texts = [*texts, *(random_text(rng, words) for words in (4, 5, 6, 7, 8, 9))]  # around QUOTE_SHINGLE + QUOTE_WINDOW
-    docs, hashes = texts_words(texts).fingerprints()
-    columns = SCHEMA["quotes"].index_batch(texts)
+    docs, hashes = texts_words(texts).fingerprints(version)
+    field = build_schema()["quotes"]
+    monkeypatch.setattr(field, "hash_version", version)
+    columns = field.index_batch(texts)
     for number, text in enumerate(texts):
-        expected = reference_fingerprints(text)
+        expected = reference_fingerprints(text, version)
         assert set(hashes[docs == number].tolist()) == expected, number
         buckets, masks = fingerprint_buckets(expected)
         mine = columns.docs == number

@@ -163,3 +163,21 @@ def test_the_cli_traces_text_and_documents(index_dir: Path, searcher) -> None:
     assert by_id.exit_code == 0 and "THIS DOCUMENT" in by_id.output
     neither = CliRunner().invoke(main, ["quotes", "--index", str(index_dir)])
     assert neither.exit_code == 2 and "give a document ID or --text TEXT" in neither.output
+
+
+def test_an_index_whose_fingerprints_use_the_first_hash_is_traced_and_added_to_with_it(
+        tmp_path: Path, write_archive: Callable, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Indexes written before the second shingle hash keep the first: their schema says so, and both the passage's
+    fingerprints and those of documents added later are hashed as the index's."""
+    first = tmp_path / "first-hash"
+    with monkeypatch.context() as patch:
+        patch.setattr(schema, "QUOTE_HASH_VERSION", 1)
+        index_paths(first, [write_archive("quotes.jsonl", RECORDS[:1])])
+    assert IndexHandle(first).searcher().schema["quotes"].hash_version == 1
+    index_paths(first, [write_archive("later.jsonl", RECORDS[1:])])  # written by the current code
+    found = {item.document.author for item in trace_text(IndexHandle(first).searcher(), PASSAGE).appearances}
+    fresh = tmp_path / "second-hash"
+    index_paths(fresh, [tmp_path / "archive"])
+    assert IndexHandle(fresh).searcher().schema["quotes"].hash_version == schema.QUOTE_HASH_VERSION == 2
+    assert found == {item.document.author for item in trace_text(IndexHandle(fresh).searcher(), PASSAGE).appearances}
+    assert len(found) > 1
