@@ -21,7 +21,7 @@ from array import array
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from itertools import filterfalse
+from itertools import compress, filterfalse
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -79,11 +79,15 @@ class WordAnalyzer(Composable):
     __hash__ = None  # type: ignore[assignment]
 
     def _stem_word(self, word: str) -> str:
+        return self._english().stemWord(word)
+
+    def _english(self) -> Any:
+        """PyStemmer's English stemmer, made when first needed (a C object: the pickled schema holds none)."""
         if self._stemmer is None:
             import Stemmer
 
             self._stemmer = Stemmer.Stemmer("english")
-        return self._stemmer.stemWord(word)
+        return self._stemmer
 
     @property
     def kind(self) -> str:
@@ -100,11 +104,9 @@ class WordAnalyzer(Composable):
         """``term_of_folded`` of each word, the stems made in one call."""
         if not self.stem:
             return folded
-        kept = [word for word in folded if word not in STOP_WORDS and len(word) >= 2]
-        if self._stemmer is None:
-            self._stem_word("")
-        stems = iter(self._stemmer.stemWords(kept))
-        return [next(stems) if word not in STOP_WORDS and len(word) >= 2 else None for word in folded]
+        stemmed = [word not in STOP_WORDS and len(word) >= 2 for word in folded]
+        stems = iter(self._english().stemWords(list(compress(folded, stemmed))))
+        return [next(stems) if kept else None for kept in stemmed]
 
     def _index_term(self, word: str) -> str | None:
         """The term a word is indexed as, or None for a stop word; cached, since words repeat."""
