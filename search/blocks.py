@@ -41,7 +41,7 @@ BLOCK_HEAD = struct.Struct("<iIfBBBB")
 ALL_ONE, ALL_ALIKE, EACH_FLOAT, EACH_BYTE = 0, 1, 2, 3
 WIDTH_TYPES = {1: np.dtype("u1"), 2: np.dtype("<u2"), 4: np.dtype("<u4")}
 _FIRST = struct.Struct("<IB")  # the first document, then the width of the gaps
-_FLOAT = struct.Struct("<f")
+FLOAT = struct.Struct("<f")  # a weight
 # For each width up to 4, a 4-byte word whose first ``width`` bytes are 1 (True): which bytes of a number are written.
 _LEADING = (np.arange(4) < np.arange(5)[:, None]).view("<u4").ravel()
 
@@ -54,7 +54,8 @@ def posting_blocks(counts: np.ndarray, docs: np.ndarray, weights: np.ndarray, le
     floats), ``lengths`` (length bytes) and the values (``data``, with each posting's value from ``starts[j]`` to
     ``ends[j]``; None for a format without); ``sized_values`` for a format without a fixed size, whose blocks give
     each value's size. Every block is laid out with array operations over all of them (bounds, widths, weight
-    kinds, maxima as segment reductions); what is left block by block is joining two slices, zlib and the header.
+    kinds, maxima as segment reductions); what is left block by block is joining two slices, the compressor and
+    the header.
     """
     term_blocks = -(-counts // BLOCK_LIMIT)
     term_firsts = _run_starts(counts)
@@ -93,7 +94,7 @@ def posting_blocks(counts: np.ndarray, docs: np.ndarray, weights: np.ndarray, le
         if sized_values:
             value_widths = _widths(np.maximum.reduceat(value_sizes, starts))
             parts.append((value_widths, 1, value_sizes, value_widths[block_of]))
-        joined_values = memoryview(_gathered(np.frombuffer(data, dtype=np.uint8), value_starts, value_sizes))
+        joined_values = memoryview(gathered(np.frombuffer(data, dtype=np.uint8), value_starts, value_sizes))
         np.cumsum(np.add.reduceat(value_sizes, starts), out=value_bounds[1:])
     packed, packed_bounds = _interleaved(parts, starts, sizes, block_of)  # all but the values
 
@@ -139,7 +140,7 @@ def _run_starts(sizes: np.ndarray) -> np.ndarray:
     return np.cumsum(sizes) - sizes
 
 
-def _gathered(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+def gathered(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """Pieces of ``data`` (``sizes[i]`` bytes from ``starts[i]``), one after another.
 
     Each byte's place in ``data`` is a running sum of steps (1, or a jump at a piece's first byte): one array of
@@ -212,7 +213,7 @@ class BlockMatcher(W3LeafMatcher):
         if kind == ALL_ONE:
             weights = None
         elif kind == ALL_ALIKE:
-            weights, at = _FLOAT.unpack_from(data, at)[0], at + 4
+            weights, at = FLOAT.unpack_from(data, at)[0], at + 4
         elif kind == EACH_BYTE:
             weights, at = np.frombuffer(data, np.uint8, count, at).astype(np.float64).tolist(), at + count
         else:

@@ -135,18 +135,18 @@ class BatchFieldWriter(W3FieldWriter):
         for chunk in postings.sorted_chunks(length_bytes):
             inlined = chunk.counts <= INLINE_POSTINGS
             inlined_infos, inlined_sizes = chunk.inlined_infos(inlined)
-            infos = [b""] * len(chunk.terms)  # the other terms' term infos
+            pointers: list[bytes] = []  # the term infos of the terms with blocks
             if not inlined.all():
                 blocks, statistics = chunk.blocks(~inlined, postfile.tell())
                 postfile.write(blocks)
-                for number, term_statistics in zip(np.flatnonzero(~inlined).tolist(), statistics, strict=True):
-                    infos[number] = pointer_term_info(*term_statistics)
-            sizes = np.fromiter(map(len, infos), dtype=np.int64, count=len(infos))
+                pointers = [pointer_term_info(*term_statistics) for term_statistics in statistics]
+            sizes = np.empty(len(chunk.terms), dtype=np.int64)
             sizes[inlined] = inlined_sizes
+            sizes[~inlined] = np.fromiter(map(len, pointers), dtype=np.int64, count=len(pointers))
             joined = np.empty(int(sizes.sum()), dtype=np.uint8)
             inlined_bytes = np.repeat(inlined, sizes)
             joined[inlined_bytes] = inlined_infos
-            joined[~inlined_bytes] = np.frombuffer(b"".join(infos), dtype=np.uint8)
+            joined[~inlined_bytes] = np.frombuffer(b"".join(pointers), dtype=np.uint8)
             self._tindex.add_sorted(self._fieldid, chunk.terms, joined, sizes)
         self.finish_field()
 
@@ -213,8 +213,7 @@ class FieldPostings:
             weights = [weight * boost for weight, boost in zip(weights, boosted, strict=True)]
         self.weights.extend(weights)
         self._add_values(values, len(terms))
-        ends = np.cumsum(counts)
-        return np.diff(np.cumsum(np.concatenate(([0], frequencies)))[np.concatenate(([0], ends))]).tolist()
+        return [sum(frequency for _, frequency, _, _ in document) for document in postings]
 
     def _add_values(self, values: Sequence[bytes | None], count: int) -> None:
         if self.fixed_size == 0:

@@ -30,7 +30,7 @@ from search.schema import (
     bucket_term,
     fingerprint_buckets,
     quote_words,
-    shingle_hash,
+    shingle_hashes,
     stored_document,
 )
 
@@ -101,7 +101,7 @@ def trace_text(searcher: Searcher, text: str, source_id: str | None = None) -> Q
     report = QuoteReport(min(len(words), MAX_PASSAGE_WORDS), trimmed=len(words) > MAX_PASSAGE_WORDS)
     words = words[:MAX_PASSAGE_WORDS]
     shingles = _shingles(words)
-    candidates = _candidates(searcher, shingles, searcher.schema["quotes"].hash_version)
+    candidates = _candidates(searcher, [word for word, _, _ in words], searcher.schema["quotes"].hash_version)
     report.unchecked = max(0, len(candidates) - MAX_CANDIDATES)
     appearances = []
     for docnum in candidates[:MAX_CANDIDATES]:
@@ -136,15 +136,15 @@ def _shingles(words: list[Word]) -> dict[str, list[int]]:
     return found
 
 
-def _candidates(searcher: Searcher, shingles: dict[str, list[int]], version: int) -> list[int]:
-    """Document numbers holding any of the passage's shingles as a fingerprint (hashed as the index's are:
-    ``version``, ``search.schema.QUOTE_HASH_VERSION``), most shared first.
+def _candidates(searcher: Searcher, words: list[str], version: int) -> list[int]:
+    """Document numbers holding any of the shingles of the passage's (folded) ``words`` as a fingerprint (hashed
+    as the index's are: ``version``, ``search.schema.QUOTE_HASH_VERSION``), most shared first.
 
     Each fingerprint bucket's postings are read once per segment, and a document's shared
     fingerprints counted from its mask. Postings still list documents deleted (replaced)
     since the last merge: those are left out.
     """
-    buckets, wanted = fingerprint_buckets([shingle_hash(shingle.split(" "), version) for shingle in shingles])
+    buckets, wanted = fingerprint_buckets(shingle_hashes(words, version))
     docnums: list[np.ndarray] = []
     shared: list[np.ndarray] = []
     for segment in segment_postings(searcher):

@@ -96,9 +96,7 @@ class WordAnalyzer(Composable):
 
     def term_of_folded(self, folded: str) -> str | None:
         """The term a folded word is indexed as, or None for a stop word or a single letter (stemmed)."""
-        if not self.stem:
-            return folded
-        return None if folded in STOP_WORDS or len(folded) < 2 else self._stem_word(folded)
+        return self.terms_of_folded([folded])[0]
 
     def terms_of_folded(self, folded: list[str]) -> list[str | None]:
         """``term_of_folded`` of each word, the stems made in one call."""
@@ -305,14 +303,19 @@ _SHINGLE_BASE = 0x9E3779B97F4A7C15  # odd: the words' hashes are combined as a p
 
 
 def shingle_hash(words: Sequence[str], version: int = QUOTE_HASH_VERSION) -> int:
-    """The fingerprint of a run of words: a process-independent hash cut to QUOTE_HASH_BITS (``version``: see
-    QUOTE_HASH_VERSION)."""
+    """The fingerprint of a run of QUOTE_SHINGLE (folded) words: a process-independent hash cut to QUOTE_HASH_BITS
+    (``version``: see QUOTE_HASH_VERSION)."""
+    return int(shingle_hashes(words, version)[0])
+
+
+def shingle_hashes(words: Sequence[str], version: int = QUOTE_HASH_VERSION) -> np.ndarray:
+    """The fingerprint (``shingle_hash``) of each QUOTE_SHINGLE neighbouring words of ``words``, in order."""
+    shingles = max(len(words) - QUOTE_SHINGLE + 1, 0)
     if version == 1:
-        return zlib.crc32(" ".join(words).encode("utf-8")) & _QUOTE_MASK
-    combined = 0
-    for word in words:
-        combined = (combined * _SHINGLE_BASE + zlib.crc32(word.encode("utf-8"))) & 0xFFFF_FFFF_FFFF_FFFF
-    return int(_mixed(np.array([combined], dtype=np.uint64))[0])
+        runs = (" ".join(words[start:start + QUOTE_SHINGLE]).encode("utf-8") for start in range(shingles))
+        return np.fromiter(map(zlib.crc32, runs), dtype=np.int64, count=shingles) & _QUOTE_MASK
+    word_hashes = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
+    return _combined(word_hashes, shingles)
 
 
 def _combined(word_hashes: np.ndarray, shingles: int) -> np.ndarray:
@@ -821,8 +824,9 @@ class TextWords:
         shingles = len(self.exact) - QUOTE_SHINGLE + 1
         if shingles < 1:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        if version == 1:
-            hashes = self._joined_hashes(shingles)
+        if version == 1:  # indexes written before version 2: seldom, so through the words themselves
+            terms = self.vocabulary.exact_terms
+            hashes = shingle_hashes([terms[number].decode() for number in self.exact.tolist()], version)
         else:
             hashes = _combined(self.vocabulary.exact_hashes()[self.exact], shingles)
         docs = self.docs[:shingles]
@@ -838,16 +842,6 @@ class TextWords:
         kept = np.where(winnowed, own < counts[docs] - QUOTE_WINDOW + 1, own < counts[docs])
         found = np.unique((docs[kept] << QUOTE_HASH_BITS) | chosen[kept])
         return found >> QUOTE_HASH_BITS, found & _QUOTE_MASK
-
-    def _joined_hashes(self, shingles: int) -> np.ndarray:
-        """Version 1's shingle hashes: a CRC-32 of each QUOTE_SHINGLE neighbours joined by spaces."""
-        exact = list(map(self.vocabulary.exact_terms.__getitem__, self.exact.tolist()))
-        joined = b" ".join(exact)
-        lengths = np.fromiter(map(len, exact), dtype=np.int64, count=len(exact))
-        starts = np.cumsum(lengths + 1) - (lengths + 1)  # each word's start in ``joined``
-        ends = starts + lengths
-        runs = map(joined.__getitem__, map(slice, starts[:shingles].tolist(), ends[QUOTE_SHINGLE - 1:].tolist()))
-        return np.fromiter(map(zlib.crc32, runs), dtype=np.int64, count=shingles) & _QUOTE_MASK
 
     def occurrences(self, kind: str, terms: Iterable[str]) -> dict[str, list[tuple[int, int, int]]]:
         """Those of ``terms`` the stemmed (``"stemmed"``) or as-written (``"exact"``) field of a single text holds,

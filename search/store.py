@@ -30,6 +30,7 @@ from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.index import EmptyIndexError, FileIndex
 from whoosh.searching import Searcher
 
+from search.codec import BatchPerDocReader
 from search.schema import build_schema
 
 T = TypeVar("T")
@@ -83,7 +84,7 @@ def open_searcher(index: FileIndex) -> Searcher:
     return searcher
 
 
-class _OpenedColumns(W3PerDocReader):
+class _OpenedColumns(BatchPerDocReader):
     """A segment's per-document reader whose column files were all opened up front.
 
     Whoosh asks the directory whether a column exists before each first use; once

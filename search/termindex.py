@@ -26,12 +26,13 @@ from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
+from search.blocks import ALL_ALIKE, ALL_ONE, EACH_FLOAT, FLOAT, gathered
+
 MAGIC = b"ESTI1"
 _FOOTER = struct.Struct("<Q")  # where the table of contents starts, just before MAGIC at the end
-# The first byte of a term info of this index's own (a W3TermInfo's is its inlined flag, 0 or 1).
+# The first byte of a term info of this index's own (a W3TermInfo's is its inlined flag, 0 or 1). An inlined
+# term info gives its weights as a block does (``search.blocks``: all one, all alike or each a float).
 _INLINED, _POINTER = 2, 3
-_ALL_ONE, _ALL_ALIKE, _EACH = 0, 1, 2  # how an inlined term info gives its weights
-_FLOAT = struct.Struct("<f")
 _STATISTICS = struct.Struct("<fBBf")  # total weight, least and greatest length byte, greatest weight
 
 
@@ -59,8 +60,8 @@ def inlined_term_infos(counts: np.ndarray, docs: np.ndarray, weights: np.ndarray
     weights = np.asarray(weights, dtype="<f4")
     first_weights = weights[firsts]
     alike = np.logical_and.reduceat(weights == first_weights[term], firsts)
-    kinds = np.where(alike, np.where(first_weights == 1.0, _ALL_ONE, _ALL_ALIKE), _EACH).astype(np.uint8)
-    weight_sizes = np.select([kinds == _EACH, kinds == _ALL_ALIKE], [4 * counts, 4], 0)
+    kinds = np.where(alike, np.where(first_weights == 1.0, ALL_ONE, ALL_ALIKE), EACH_FLOAT).astype(np.uint8)
+    weight_sizes = np.select([kinds == EACH_FLOAT, kinds == ALL_ALIKE], [4 * counts, 4], 0)
     head_sizes = 1 + _varint_sizes(counts)
     weights_at = head_sizes + np.add.reduceat(gap_sizes, firsts)  # where the weights' kind is, in a term info
     bounds_at = weights_at + 1 + weight_sizes  # the length bytes and whether there are values
@@ -77,7 +78,7 @@ def inlined_term_infos(counts: np.ndarray, docs: np.ndarray, weights: np.ndarray
     _put_varints(out, (infos_at + head_sizes)[term] + _within(gap_sizes, firsts, term), gaps)
     weights_at += infos_at
     out[weights_at] = kinds
-    written = (kinds[term] == _EACH) | (kinds[term] == _ALL_ALIKE) & (place == 0)
+    written = (kinds[term] == EACH_FLOAT) | (kinds[term] == ALL_ALIKE) & (place == 0)
     out[(weights_at[term[written]] + 1 + 4 * place[written])[:, None] + np.arange(4)] = (
         weights[written].view(np.uint8).reshape(-1, 4))
     bounds_at += infos_at
@@ -125,8 +126,7 @@ def _put_varints(out: np.ndarray, at: np.ndarray, numbers: np.ndarray) -> None:
 
 def _put_pieces(out: np.ndarray, at: np.ndarray, data: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> None:
     """Copies ``sizes[i]`` bytes of ``data`` from ``starts[i]`` into ``out`` at ``at[i]``."""
-    places = _places(sizes)
-    out[np.repeat(at, sizes) + places] = data[np.repeat(np.asarray(starts, dtype=np.int64), sizes) + places]
+    out[np.repeat(at, sizes) + _places(sizes)] = gathered(data, np.asarray(starts), sizes)
 
 
 def pointer_term_info(weight: float, count: int, min_length: int, max_length: int, max_weight: float, first: int,
@@ -162,10 +162,10 @@ def read_term_info(value: bytes) -> W3TermInfo:
         doc += gap
         ids.append(doc)
     kind, at = value[at], at + 1
-    if kind == _ALL_ONE:
+    if kind == ALL_ONE:
         weights = (1.0,) * count
-    elif kind == _ALL_ALIKE:
-        weights, at = _FLOAT.unpack_from(value, at) * count, at + 4
+    elif kind == ALL_ALIKE:
+        weights, at = FLOAT.unpack_from(value, at) * count, at + 4
     else:
         weights, at = struct.unpack_from(f"<{count}f", value, at), at + 4 * count
     low, high, has_values, at = value[at], value[at + 1], value[at + 2], at + 3
@@ -173,7 +173,7 @@ def read_term_info(value: bytes) -> W3TermInfo:
     for number in range(count if has_values else 0):
         size, at = _varint(value, at)
         values[number], at = value[at:at + size], at + size
-    total = _FLOAT.unpack(_FLOAT.pack(sum(weights)))[0]  # as W3TermInfo stores it, a 4-byte float
+    total = FLOAT.unpack(FLOAT.pack(sum(weights)))[0]  # as W3TermInfo stores it, a 4-byte float
     info = W3TermInfo(total, count, byte_to_length(low), byte_to_length(high), max(weights), ids[0], ids[-1])
     info._inlined = (tuple(ids), tuple(weights), tuple(values))
     return info
