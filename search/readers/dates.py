@@ -36,6 +36,10 @@ def parse_date(text: str, dayfirst: bool = True) -> datetime:
     cleaned = " ".join(text.split())
     if not cleaned:
         raise ValueError("empty date")
+    try:  # first: most archives write ISO 8601, and a failed strptime costs some 10 microseconds
+        return _as_given(datetime.fromisoformat(cleaned.replace("Z", "+00:00")))
+    except ValueError:
+        pass
     for fmt in _EXPORT_FORMATS:
         try:
             return datetime.strptime(cleaned, fmt)
@@ -44,10 +48,6 @@ def parse_date(text: str, dayfirst: bool = True) -> datetime:
     partial = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?", cleaned)
     if partial:
         return datetime(int(partial[1]), int(partial[2] or 1), 1)
-    try:
-        return _as_given(datetime.fromisoformat(cleaned.replace("Z", "+00:00")))
-    except ValueError:
-        pass
     try:
         # A fixed default: missing parts must not be filled from today's date.
         parsed = dateutil_parser.parse(cleaned.replace(" - ", " "), dayfirst=dayfirst,
