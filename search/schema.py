@@ -652,7 +652,7 @@ class _Vocabulary:
     """
 
     def __init__(self) -> None:
-        self.numbers: dict[str, int] = {}
+        self.numbers = _Numbering()
         self.exact_numbers: dict[str, int] = {}
         self.exact_terms: list[bytes] = []
         self._exact_hashes = array("Q")  # each exact term's CRC-32, made when asked (``exact_hashes``)
@@ -674,16 +674,20 @@ class _Vocabulary:
         return np.frombuffer(hashes, dtype=np.uint64)
 
     def numbered(self, words: list[str]) -> np.ndarray:
+        """The words' numbers, in one pass over them: a new word is numbered as it is met, and the words new to the
+        vocabulary get their terms afterwards, together."""
         numbers = self.numbers
-        if not all(map(numbers.__contains__, words)):
-            self._add(list(dict.fromkeys(filterfalse(numbers.__contains__, words))))
-        return np.fromiter(map(numbers.__getitem__, words), dtype=np.int64, count=len(words))
+        first = len(numbers)
+        found = np.fromiter(map(numbers.__getitem__, words), dtype=np.int64, count=len(words))
+        if len(numbers) > first:
+            self._add(numbers.since(first))
+        return found
 
     def _add(self, words: list[str]) -> None:
-        """New words, each with its exact term, stem and stop-word flag: a list at a time (stems in one call)."""
-        first = len(self.numbers)
-        end = first + len(words)
-        self.numbers.update(zip(words, range(first, end), strict=True))
+        """Words just numbered, in number order: each one's exact term, stem and stop-word flag, a list at a time
+        (stems in one call)."""
+        end = len(self.numbers)
+        first = end - len(words)
         if end > len(self.exact_of):
             size = max(2 * len(self.exact_of), end)
             self.exact_of, self.stem_of = np.resize(self.exact_of, size), np.resize(self.stem_of, size)
@@ -695,6 +699,23 @@ class _Vocabulary:
         found = iter(_term_numbers(stemmed, self.stem_numbers, self.stem_terms))
         self.stem_of[first:end] = [-1 if stem is None else next(found) for stem in stems]
         self.stop_of[first:end] = [term in STOP_WORDS for term in exact]
+
+
+class _Numbering(dict[str, int]):
+    """Word form -> number, a word not met before taking the next number as it is looked up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.words: list[str] = []  # by number
+
+    def __missing__(self, word: str) -> int:
+        number = self[word] = len(self.words)
+        self.words.append(word)
+        return number
+
+    def since(self, first: int) -> list[str]:
+        """The words numbered from ``first`` on."""
+        return self.words[first:]
 
 
 def _term_numbers(terms: list[str], numbers: dict[str, int], table: list[bytes]) -> list[int]:
