@@ -48,6 +48,7 @@ CHUNK_POSTINGS = 65_536  # postings gathered and written at a time when a field 
 # Characters of text (every string field, a body once per field that indexes it) analysed together: big enough
 # that numpy's per-call costs vanish, small enough that a batch's words stay cached (search.schema.CACHED_CHARS).
 BATCH_CHARS = 1_000_000
+INDEXED_VALUES = 5_000  # values remembered per field and writer with their postings (``_values_postings``)
 
 
 class BatchCodec(W3Codec):
@@ -403,6 +404,7 @@ class BatchSegmentWriter(SegmentWriter):
         self.limit_bytes = limitmb * 1024 * 1024
         self._postings: dict[str, FieldPostings] = {}
         self._closed_segments: list[W3Segment] = []
+        self._indexed_values: dict[str, dict[tuple[type, Any], list[Posting]]] = {}
 
     def _field_postings(self, fieldname: str) -> FieldPostings:
         postings = self._postings.get(fieldname)
@@ -466,13 +468,33 @@ class BatchSegmentWriter(SegmentWriter):
         """Documents' postings in one field; returns each one's field length."""
         postings = self._field_postings(name)
         if not isinstance(field, ColumnIndexed):
-            return postings.add_documents(docnums, [list(field.index(value)) for value in values], boosts)
+            return postings.add_documents(docnums, self._values_postings(name, field, values), boosts)
         columns = field.index_batch(values)
         weights = columns.frequencies * field.format.field_boost
         if any(boost != 1.0 for boost in boosts):
             weights = weights * np.asarray(boosts)[columns.docs]
         postings.add_columns(np.asarray(docnums, dtype=np.int64), columns, weights)
         return columns.lengths(len(values)).tolist()
+
+    def _values_postings(self, name: str, field: Any, values: list[Any]) -> list[list[Posting]]:
+        """Each value's postings in a field analysed one value at a time (an author, a date, a year): a value met
+        before in this writer (most are: authors write many comments, a day has many, and a year thousands) is not
+        analysed again. The postings are shared, never changed."""
+        known = self._indexed_values.setdefault(name, {})
+        if len(known) > INDEXED_VALUES:
+            known.clear()
+        key_of = getattr(field, "postings_key", _value_key)
+        found = []
+        for value in values:
+            try:
+                key = key_of(value)
+                postings = known.get(key)
+                if postings is None:
+                    postings = known[key] = list(field.index(value))
+            except TypeError:  # unhashable (a list of keywords): analysed each time
+                postings = list(field.index(value))
+            found.append(postings)
+        return found
 
     def merge_segments(self, segments: list[W3Segment]) -> None:
         """The documents of committed segments into this writer's, the segments to be dropped at commit."""
@@ -559,6 +581,12 @@ class BatchSegmentWriter(SegmentWriter):
         finalsegments = self._merge_segments(mergetype, optimize, merge)
         self._commit_toc(finalsegments + self.finished_segments())
         self._finish()
+
+
+def _value_key(value: Any) -> tuple[type, Any]:
+    """What a field's postings of a value depend on, unless the field says (``postings_key``): the value, of its
+    type (1 and True, 2003 and 2003.0 are not the same value to a field)."""
+    return type(value), value
 
 
 _MERGE = "merge"  # a sub-writer's job that is segments to merge, not a file of documents
