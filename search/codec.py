@@ -42,6 +42,7 @@ from whoosh.writing import IndexingError, SegmentWriter
 
 from search.blocks import BLOCK_LIMIT, BlockMatcher, posting_blocks
 from search.schema import ColumnIndexed, FieldColumns, forget_texts, forget_words
+from search.sorting import stable_order
 from search.termindex import TermIndexReader, TermIndexWriter, inlined_term_infos, pointer_term_info
 
 CHUNK_POSTINGS = 65_536  # postings gathered and written at a time when a field is written
@@ -275,7 +276,7 @@ class FieldPostings:
             len(terms), dtype=np.uint32)
         ranks = rank[numbers]
         del numbers
-        order = np.argsort(ranks, kind="stable")
+        order = stable_order(ranks)
         bounds = np.concatenate((np.zeros(1, dtype=np.int64), np.cumsum(np.bincount(ranks, minlength=len(terms)))))
         del rank, ranks
         docs = np.frombuffer(self.docs, dtype=np.uint32)[order]

@@ -32,6 +32,7 @@ from whoosh.formats import Characters, Format, Positions
 from whoosh.system import _INT_SIZE, pack_uint, unpack_uint
 
 from search.documents import DatePrecision, Document, fingerprints, utc_instant
+from search.sorting import stable_order
 
 STOP_WORDS = frozenset(
     "a an and are as at be by can for from have if in is it may not of on or that the this to us we when will "
@@ -940,7 +941,7 @@ def _document_term_order(docs: np.ndarray, terms: np.ndarray) -> np.ndarray:
     """The order that sorts occurrences by document, then term, each term's in text order."""
     term_bits = int(terms.max()).bit_length()
     if term_bits + int(docs[-1]).bit_length() < 63:  # one key: one sort
-        return np.argsort((docs << term_bits) | terms, kind="stable")
+        return stable_order((docs << term_bits) | terms)
     return np.lexsort((terms, docs))
 
 
