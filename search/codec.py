@@ -42,7 +42,7 @@ from whoosh.writing import IndexingError, SegmentWriter
 
 from search.blocks import BLOCK_LIMIT, BlockMatcher, posting_blocks
 from search.schema import ColumnIndexed, FieldColumns, forget_texts, forget_words
-from search.sorting import stable_order
+from search.sorting import distinct, stable_order
 from search.termindex import TermIndexReader, TermIndexWriter, inlined_term_infos, pointer_term_info
 
 CHUNK_POSTINGS = 65_536  # postings gathered and written at a time when a field is written
@@ -153,17 +153,6 @@ class BatchFieldWriter(W3FieldWriter):
         self.finish_field()
 
 
-def _distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct keys (non-negative), ascending, and each key's place among them, as ``np.unique`` gives them
-    (``return_inverse``); by marking them off when they are small numbers (word numbers), which needs no sort."""
-    largest = int(keys.max(initial=0))
-    if largest >= max(4 * len(keys), 1 << 16):
-        return np.unique(keys, return_inverse=True)
-    present = np.zeros(largest + 1, dtype=np.bool_)
-    present[keys] = True
-    return np.flatnonzero(present), (np.cumsum(present) - 1)[keys]
-
-
 Posting = tuple[bytes, int, float, bytes | None]  # Whoosh's (term, frequency, weight, value)
 
 
@@ -249,7 +238,7 @@ class FieldPostings:
         bounds = [start for start, _ in self.runs] + [len(keys)]
         for (start, terms_of), end in zip(self.runs, bounds[1:], strict=True):
             if terms_of is not None:
-                unique, inverse = _distinct(keys[start:end])
+                unique, inverse = distinct(keys[start:end])
                 mapped = np.fromiter((setdefault(term, len(known)) for term in terms_of(unique)), dtype=np.int64,
                                      count=len(unique))
                 numbers[start:end] = mapped[inverse]

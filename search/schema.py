@@ -32,7 +32,7 @@ from whoosh.formats import Characters, Format, Positions
 from whoosh.system import _INT_SIZE, pack_uint, unpack_uint
 
 from search.documents import DatePrecision, Document, fingerprints, utc_instant
-from search.sorting import stable_order
+from search.sorting import ascending_distinct, stable_order
 
 STOP_WORDS = frozenset(
     "a an and are as at be by can for from have if in is it may not of on or that the this to us we when will "
@@ -867,7 +867,7 @@ class TextWords:
         chosen = np.where(winnowed[:windows], smallest, hashes[:windows]) if windows else hashes[:0]
         chosen = np.concatenate((chosen, hashes[windows:]))
         kept = np.where(winnowed, own < counts[docs] - QUOTE_WINDOW + 1, own < counts[docs])
-        found = np.unique((docs[kept] << QUOTE_HASH_BITS) | chosen[kept])
+        found = ascending_distinct((docs[kept] << QUOTE_HASH_BITS) | chosen[kept])
         return found >> QUOTE_HASH_BITS, found & _QUOTE_MASK
 
     def occurrences(self, kind: str, terms: Iterable[str]) -> dict[str, list[tuple[int, int, int]]]:
