@@ -141,17 +141,22 @@ def _run_starts(sizes: np.ndarray) -> np.ndarray:
 
 
 def gathered(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Pieces of ``data`` (``sizes[i]`` bytes from ``starts[i]``), one after another.
+    """Pieces of ``data`` (bytes, ``sizes[i]`` from ``starts[i]``), one after another.
 
-    Each byte's place in ``data`` is a running sum of steps (1, or a jump at a piece's first byte): one array of
-    4-byte numbers instead of several of 8.
+    Each unit's place in ``data`` is a running sum of steps (1, or a jump at a piece's first unit): one array of
+    4-byte numbers instead of several of 8. A unit is 4 or 2 bytes where every piece allows (posting values are
+    made of 2-byte numbers), else a byte: half the places or fewer to sum and gather.
     """
     some = sizes > 0
-    starts, sizes = starts[some].astype(np.int64), sizes[some]
+    starts, sizes = starts[some].astype(np.int64), sizes[some].astype(np.int64)
+    spread = len(data) | int(np.bitwise_or.reduce(starts, initial=0)) | int(np.bitwise_or.reduce(sizes, initial=0))
+    unit = 4 if spread % 4 == 0 else 2 if spread % 2 == 0 else 1
+    if unit > 1:
+        data, starts, sizes = data.view(WIDTH_TYPES[unit]), starts // unit, sizes // unit
     places = np.ones(int(sizes.sum()), dtype=np.int32 if len(data) < 2**31 else np.int64)
     if len(places):
         places[_run_starts(sizes)] = np.diff(starts, prepend=0) - np.concatenate(([0], sizes[:-1] - 1))
-    return data[np.cumsum(places, out=places)]
+    return data[np.cumsum(places, out=places)].view(np.uint8)
 
 
 def _widths(largest: np.ndarray) -> np.ndarray:

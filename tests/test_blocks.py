@@ -32,6 +32,7 @@ from search.blocks import (
     ZLIB,
     ZSTD,
     decompress,
+    gathered,
 )
 from search.codec import BatchCodec, FieldPostings
 from search.schema import FastPositions, FingerprintMasks
@@ -196,3 +197,18 @@ def test_a_terms_total_weight_is_summed_a_block_at_a_time_as_whooshs() -> None:
     found = _write_and_read(FastPositions(), terms, length_bytes)
     _check(terms, found, length_bytes)
     assert found[b"far"][0].weight() == 44.0
+
+
+@pytest.mark.parametrize("unit", [1, 2, 4])
+def test_pieces_are_gathered_whatever_their_sizes(unit: int) -> None:
+    """Pieces of whole 2- or 4-byte numbers are gathered a number at a time, others a byte at a time: the same
+    bytes either way, empty pieces too."""
+    generator = np.random.default_rng(unit)
+    sizes = generator.integers(0, 9, 500) * unit
+    starts = np.cumsum(sizes) - sizes
+    data = generator.integers(0, 256, int(sizes.sum()) + 3 * unit, dtype=np.uint8)  # bytes after the last piece
+    shuffled = generator.permutation(len(sizes))
+    expected = b"".join(data[start:start + size].tobytes()
+                        for start, size in zip(starts[shuffled].tolist(), sizes[shuffled].tolist(), strict=True))
+    assert gathered(data, starts[shuffled], sizes[shuffled]).tobytes() == expected
+    assert gathered(data, starts[:0], sizes[:0]).tobytes() == b""
