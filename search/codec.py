@@ -43,6 +43,7 @@ from whoosh.writing import IndexingError, SegmentWriter
 from search.blocks import BLOCK_LIMIT, BlockMatcher, posting_blocks
 from search.schema import ColumnIndexed, FieldColumns, forget_texts, forget_words
 from search.sorting import distinct, stable_order
+from search.storedcolumn import STORED_COLUMN
 from search.termindex import TermIndexReader, TermIndexWriter, inlined_term_infos, pointer_term_info
 
 CHUNK_POSTINGS = 65_536  # postings gathered and written at a time when a field is written
@@ -80,10 +81,12 @@ class BatchCodec(W3Codec):
 
 class BatchPerDocReader(W3PerDocReader):
     """Remembers which length columns a segment lacks (the fields that are not scored): Whoosh looked for the file
-    on disk at every call, and a merge asks for each document and field."""
+    on disk at every call, and a merge asks for each document and field. Reads the stored fields as
+    ``search.storedcolumn`` writes them (and as Whoosh wrote them before), whichever column Whoosh's code names."""
 
     def _cached_reader(self, fieldname: str, column: Any) -> Any:
         if fieldname not in self._readers:
+            column = STORED_COLUMN if fieldname == "_stored" else column
             self._readers[fieldname] = super()._cached_reader(fieldname, column)
         return self._readers[fieldname]
 
@@ -96,6 +99,10 @@ class BatchPerDocWriter(W3PerDocWriter):
     def __init__(self, codec: W3Codec, storage: Any, segment: W3Segment) -> None:
         super().__init__(codec, storage, segment)
         self.length_bytes: dict[str, bytearray] = {}
+
+    def _create_column(self, fieldname: str, column: Any) -> None:
+        """Whoosh's writer creates ``_stored`` with its zlib column: ``search.storedcolumn``'s is written instead."""
+        super()._create_column(fieldname, STORED_COLUMN if fieldname == "_stored" else column)
 
     def add_field(self, fieldname: str, fieldobj: Any, value: Any, length: int | None) -> None:
         if value is not None:

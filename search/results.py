@@ -19,9 +19,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 import numpy as np
-from whoosh import collectors, columns
+from whoosh import collectors
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import STORED_COLUMN
 from whoosh.searching import Searcher
 
 from search.bulk import read_ahead, segment_matches, term_postings, values_at
@@ -51,6 +50,7 @@ from search.schema import (
     text_words,
 )
 from search.store import SEGMENT_CACHE
+from search.storedcolumn import STORED_COLUMN, StoredColumnReader
 
 Sort = Literal["relevance", "newest", "oldest"]
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
@@ -619,20 +619,21 @@ def _stored_fields(searcher: Searcher, docnums: list[int]) -> list[dict[str, Any
 class _StoredFields:
     """A segment's stored fields read through a memory map of their column: a slice, a decompression and an
     unpickling per document. Whoosh's reader seeks and reads the file (two system calls on a shared file
-    position) and then re-checks every key against the schema, together half the cost of reading a hit."""
+    position) and then re-checks every key against the schema, together half the cost of reading a hit.
+    Kept for the segment and shared by threads: the column's ``decompress`` is safe to call from any of them."""
 
     def __init__(self, reader: Any) -> None:
         self._fallback = reader._perdoc.stored_fields
         self._map: mmap.mmap | None = None
-        column = getattr(reader._perdoc._cached_reader("_stored", STORED_COLUMN), "_child", None)
-        if type(column) is not columns.CompressedBytesColumn.Reader:
+        column = reader._perdoc._cached_reader("_stored", STORED_COLUMN)
+        if not isinstance(column, StoredColumnReader):  # no stored fields, or a reader of Whoosh's column
             return
         try:
             self._map = mmap.mmap(column._dbfile.fileno(), 0, access=mmap.ACCESS_READ)
         except (AttributeError, OSError, ValueError):  # a file with no descriptor (in memory), or empty
             return
         self._base, self._offsets, self._lengths = column._basepos, column._offsets, column._lengths
-        self._decompress = column._decompress
+        self._decompress = column.decompress
 
     def __getitem__(self, docnum: int) -> dict[str, Any]:
         if self._map is None:
