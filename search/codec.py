@@ -19,7 +19,7 @@ from __future__ import annotations
 import ctypes
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import repeat
+from itertools import count, filterfalse, repeat
 from multiprocessing import Queue, cpu_count
 from pickle import load
 from typing import Any
@@ -241,14 +241,14 @@ class FieldPostings:
         keys = np.frombuffer(self.keys, dtype=np.int64)
         numbers = keys.copy()
         known = self.terms
-        setdefault = known.setdefault
         bounds = [start for start, _ in self.runs] + [len(keys)]
         for (start, terms_of), end in zip(self.runs, bounds[1:], strict=True):
             if terms_of is not None:
                 unique, inverse = distinct(keys[start:end])
-                mapped = np.fromiter((setdefault(term, len(known)) for term in terms_of(unique)), dtype=np.int64,
-                                     count=len(unique))
-                numbers[start:end] = mapped[inverse]
+                terms = terms_of(unique)  # distinct, as their keys are
+                known.update(zip(filterfalse(known.__contains__, terms), count(len(known))))
+                numbers[start:end] = np.fromiter(map(known.__getitem__, terms), dtype=np.int64,
+                                                 count=len(terms))[inverse]
         return numbers
 
     def nbytes(self) -> int:
@@ -268,7 +268,7 @@ class FieldPostings:
         self.keys = array("q")
         terms = sorted(self.terms)
         rank = np.empty(len(terms), dtype=np.uint32)
-        rank[np.fromiter((self.terms[term] for term in terms), dtype=np.uint32, count=len(terms))] = np.arange(
+        rank[np.fromiter(map(self.terms.__getitem__, terms), dtype=np.uint32, count=len(terms))] = np.arange(
             len(terms), dtype=np.uint32)
         ranks = rank[numbers]
         del numbers
