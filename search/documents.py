@@ -183,6 +183,6 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 def storable_text(text: str) -> str:
     """``text`` with NULs dropped and lone surrogates replaced by U+FFFD; the same object when it has neither."""
-    if not _UNSTORABLE.search(text):
+    if "\x00" not in text and (text.isascii() or not _UNSTORABLE.search(text)):  # most texts: no regex scan
         return text
     return _UNSTORABLE.sub(lambda match: "" if match[0] == "\x00" else "\ufffd", text)
