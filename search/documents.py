@@ -147,9 +147,9 @@ def fingerprints(document: Document) -> list[str]:
     titles are not duplicates of each other.
     """
     keys = []
-    words = _words(document.body)
+    words = _opening_words(document.body)
     if len(words) >= _MIN_FINGERPRINT_WORDS:
-        keys.append("b" + _digest(*words[:_FINGERPRINT_WORDS], length=16))
+        keys.append("b" + _digest(*words, length=16))
     else:
         keys.append("t" + _digest(*_words(document.title), "", *words, length=16))
     address = _normal_url(document.url)
@@ -160,6 +160,15 @@ def fingerprints(document: Document) -> list[str]:
 
 def _words(text: str) -> list[str]:
     return _NORMAL_WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def _opening_words(text: str) -> list[str]:
+    """The first _FINGERPRINT_WORDS of ``_words(text)`` (all when there are fewer), read from the text's opening
+    when that holds more: a cut there can only change the words after them."""
+    opening = _words(text[:_OPENING_CHARS])
+    if len(opening) > _FINGERPRINT_WORDS:
+        return opening[:_FINGERPRINT_WORDS]
+    return _words(text)[:_FINGERPRINT_WORDS]
 
 
 def _normal_url(url: str) -> str:
@@ -173,6 +182,7 @@ def _normal_url(url: str) -> str:
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _NORMAL_WORD = re.compile(r"\w+")
 _FINGERPRINT_WORDS = 60
+_OPENING_CHARS = 1000  # characters that most often hold _FINGERPRINT_WORDS words and one more
 _MIN_FINGERPRINT_WORDS = 12
 
 
