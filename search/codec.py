@@ -113,6 +113,24 @@ class BatchPerDocWriter(W3PerDocWriter):
             column[self._docnum] = length_to_byte(length)
             self._fieldlengths[fieldname] += length
 
+    def add_documents(self, first: int, stored: Sequence[dict[str, Any]], lengths: dict[str, Sequence[int]]) -> None:
+        """A batch's documents, numbered from ``first``: each one's stored fields (empty: none) and each scored
+        field's length in each of them (0: none). The same as ``start_doc``, ``add_field`` and ``finish_doc`` a
+        document and field at a time, with a call per document (its stored fields) instead of some twenty."""
+        if first != self._doccount:
+            raise ValueError(f"documents from {first} added after {self._doccount}")
+        for fieldname, field_lengths in lengths.items():
+            written = bytes(map(length_to_byte, field_lengths)).rstrip(b"\0")  # length_to_byte(0) is 0
+            if written:
+                column = self.length_bytes.setdefault(fieldname, bytearray())
+                column += bytes(first - len(column)) + written
+                self._fieldlengths[fieldname] += sum(field_lengths)
+        add = self._get_column("_stored").add
+        for docnum, fields in enumerate(stored, first):
+            if fields:
+                add(docnum, fields)
+        self._doccount += len(stored)
+
     def add_column_values(self, fieldname: str, column: Any, values: Iterable[tuple[int, Any]]) -> None:
         """(document, value) pairs of a column, documents ascending."""
         if not self._has_column(fieldname):
@@ -433,7 +451,7 @@ class BatchSegmentWriter(SegmentWriter):
         names = sorted({name for fields in batch for name in fields if not name.startswith("_")})
         self._check_fields(schema, names)
         docboosts = [self._doc_boost(fields) for fields in batch]
-        lengths: dict[str, list[int]] = {}
+        lengths: dict[str, list[int]] = {}  # each scored field's length in each document
         for name in names:
             field = schema[name]
             holders = [number for number, fields in enumerate(batch) if fields.get(name) is not None]
@@ -442,21 +460,18 @@ class BatchSegmentWriter(SegmentWriter):
                 boosts = [self._field_boost(batch[number], name, docboosts[number]) for number in holders]
                 found = self._index_field(name, field, [batch[number][name] for number in holders], docnums, boosts)
                 if field.scorable:
-                    lengths[name] = dict(zip(holders, found, strict=True))
+                    lengths[name] = [0] * len(batch)
+                    for number, length in zip(holders, found, strict=True):
+                        lengths[name][number] = length
             if field.column_type:
                 stored = [batch[number].get(f"_stored_{name}", batch[number][name]) for number in holders]
                 self.perdocwriter.add_column_values(name, field.column_type, [
                     (docnum, field.to_column_value(value)) for docnum, value in zip(docnums, stored, strict=True)
                     if value is not None])
-        perdocwriter = self.perdocwriter
-        for number, fields in enumerate(batch):
-            perdocwriter.start_doc(self.docnum)
-            for name in sorted(name for name in fields if not name.startswith("_") and fields[name] is not None):
-                field = schema[name]
-                stored = fields.get(f"_stored_{name}", fields[name]) if field.stored else None
-                perdocwriter.add_field(name, field, stored, lengths[name][number] if name in lengths else 0)
-            perdocwriter.finish_doc()
-            self.docnum += 1
+        stored_names = [name for name in names if schema[name].stored]
+        self.perdocwriter.add_documents(self.docnum, [_stored_values(fields, stored_names) for fields in batch],
+                                        lengths)
+        self.docnum += len(batch)
         self._added = True
         forget_texts()
 
@@ -578,6 +593,18 @@ class BatchSegmentWriter(SegmentWriter):
         finalsegments = self._merge_segments(mergetype, optimize, merge)
         self._commit_toc(finalsegments + self.finished_segments())
         self._finish()
+
+
+def _stored_values(fields: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """A document's stored fields: those of ``names`` (the stored ones, in order) it has, as given to be stored
+    (``_stored_NAME``, else the value indexed)."""
+    stored = {}
+    for name in names:
+        if fields.get(name) is not None:
+            value = fields.get(f"_stored_{name}", fields[name])
+            if value is not None:
+                stored[name] = value
+    return stored
 
 
 def _value_key(value: Any) -> tuple[type, Any]:
