@@ -178,6 +178,11 @@ class BatchFieldWriter(W3FieldWriter):
         self.finish_field()
 
 
+def _raw(numbers: Any, dtype: type) -> memoryview:
+    """``numbers`` as ``dtype``'s bytes, for ``array.frombytes``: no copy where they already are."""
+    return memoryview(np.ascontiguousarray(numbers, dtype=dtype)).cast("B")
+
+
 Posting = tuple[bytes, int, float, bytes | None]  # Whoosh's (term, frequency, weight, value)
 
 
@@ -206,8 +211,8 @@ class FieldPostings:
             return
         self._run(None)
         self.keys.extend(repeat(self.terms.setdefault(term, len(self.terms)), len(docs)))
-        self.docs.frombytes(docs.astype(np.uint32).tobytes())
-        self.weights.frombytes(np.asarray(weights, dtype=np.float32).tobytes())
+        self.docs.frombytes(_raw(docs, np.uint32))
+        self.weights.frombytes(_raw(weights, np.float32))
         self._add_values(values, len(docs))
 
     def add_documents(self, docnums: Sequence[int], postings: Sequence[Sequence[Posting]],
@@ -244,10 +249,10 @@ class FieldPostings:
         if not len(columns.keys):
             return
         self._run(columns.terms_of)
-        self.keys.frombytes(columns.keys.astype(np.int64).tobytes())
-        self.docs.frombytes(docnums[columns.docs].astype(np.uint32).tobytes())
-        self.weights.frombytes(weights.astype(np.float32).tobytes())
-        self.value_lengths.frombytes(columns.value_lengths.astype(np.uint32).tobytes())
+        self.keys.frombytes(_raw(columns.keys, np.int64))
+        self.docs.frombytes(_raw(docnums[columns.docs], np.uint32))
+        self.weights.frombytes(_raw(weights, np.float32))
+        self.value_lengths.frombytes(_raw(columns.value_lengths, np.uint32))
         self.values += columns.values
 
     def _run(self, terms_of: Callable[[np.ndarray], list[bytes]] | None) -> None:
