@@ -107,7 +107,7 @@ def trained_dictionary(samples: list[bytes]) -> bytes:
     try:
         return zstandard.train_dictionary(min(DICTIONARY_BYTES, total // 16), samples, k=_COVER_SEGMENT,
                                           d=_COVER_DMER).as_bytes()
-    except zstandard.ZstdError:  # zstd found nothing to learn (say, values all alike): compressed without
+    except zstandard.ZstdError:  # too few values for zstd to train on (a handful of long documents): none
         return b""
 
 
@@ -116,20 +116,19 @@ class StoredColumnReader(VarBytesColumn.Reader):
 
     ``_basepos``, ``_offsets`` and ``_lengths`` are Whoosh's: where the values start in the file, and each
     document's place and size among them (``search.results`` slices them from a memory map); ``decompress`` may be
-    called from any thread (zstd's decompressors may not be shared: each thread gets its own); ``zstd`` says
-    which format the column has.
+    called from any thread (zstd's decompressors may not be shared: each thread gets its own).
     """
 
     def __init__(self, dbfile: Any, basepos: int, length: int, doccount: int) -> None:
         magic, dictionary_length = _HEADER.unpack(dbfile.get(basepos, _HEADER.size)) if length >= _HEADER.size \
             else (b"", 0)
-        self.zstd = magic == MAGIC
-        start = _HEADER.size + dictionary_length if self.zstd else 0
+        zstd = magic == MAGIC
+        start = _HEADER.size + dictionary_length if zstd else 0
         super().__init__(dbfile, basepos + start, length - start, doccount)
         self._dictionary = (zstandard.ZstdCompressionDict(dbfile.get(basepos + _HEADER.size, dictionary_length))
-                            if self.zstd and dictionary_length else None)
+                            if zstd and dictionary_length else None)
         self._local = threading.local()
-        self.decompress: Callable[[bytes], bytes] = self._zstd_decompress if self.zstd else zlib.decompress
+        self.decompress: Callable[[bytes], bytes] = self._zstd_decompress if zstd else zlib.decompress
 
     def _zstd_decompress(self, data: bytes) -> bytes:
         decompressor = getattr(self._local, "decompressor", None)
