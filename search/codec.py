@@ -204,16 +204,17 @@ class FieldPostings:
         self.values = bytearray()
         self.fixed_size = fixed_size
 
-    def add_merged(self, term: bytes, docs: np.ndarray, weights: Sequence[float],
+    def add_merged(self, term: bytes, docs: Sequence[int], weights: Sequence[float],
                    values: Sequence[bytes | None]) -> None:
         """A block of a merged segment's postings of one term (documents renumbered); new documents come
-        through ``add_document`` and ``add_columns``."""
-        if not len(docs):  # every posting of the block in a deleted document
+        through ``add_document`` and ``add_columns``. Plain sequences: most merged terms have a posting or two,
+        for which numpy's arrays cost more than they save."""
+        if not docs:  # every posting of the block in a deleted document
             return
         self._run(None)
         self.keys.extend(repeat(self.terms.setdefault(term, len(self.terms)), len(docs)))
-        self.docs.frombytes(_raw(docs, np.uint32))
-        self.weights.frombytes(_raw(weights, np.float32))
+        self.docs.extend(docs)
+        self.weights.extend(weights)
         self._add_values(values, len(docs))
 
     def add_documents(self, docnums: Sequence[int], postings: Sequence[Sequence[Posting]],
@@ -536,24 +537,25 @@ class BatchSegmentWriter(SegmentWriter):
         """
         renumbered = None
         if docmap is not None:
-            renumbered = np.full(reader.doc_count_all(), -1, dtype=np.int64)
-            renumbered[np.fromiter(docmap.keys(), dtype=np.int64)] = np.fromiter(docmap.values(), dtype=np.int64)
+            renumbered = [-1] * reader.doc_count_all()
+            for old, new in docmap.items():
+                renumbered[old] = new
         terms = reader._terms
         for (fieldname, term), info in terms.items():
             if fieldname not in self.schema:
                 continue
             postings = self._field_postings(fieldname)
             for ids, weights, values in _term_blocks(terms, info, self.schema[fieldname].format):
-                docs = np.asarray(ids, dtype=np.int64)
                 if renumbered is None:
-                    postings.add_merged(term, docs + startdoc, weights, values)
+                    postings.add_merged(term, [doc + startdoc for doc in ids], weights, values)
                     continue
-                docs = renumbered[docs]
-                kept = np.flatnonzero(docs >= 0)
-                if len(kept) < len(docs):
-                    weights = [weights[at] for at in kept.tolist()]
-                    values = [values[at] for at in kept.tolist()]
-                postings.add_merged(term, docs[kept], weights, values)
+                docs = list(map(renumbered.__getitem__, ids))
+                if -1 in docs:  # some deleted
+                    kept = [at for at, doc in enumerate(docs) if doc >= 0]
+                    docs = [docs[at] for at in kept]
+                    weights = [weights[at] for at in kept]
+                    values = [values[at] for at in kept]
+                postings.add_merged(term, docs, weights, values)
 
     def _spill_if_over_limit(self) -> None:
         if sum(postings.nbytes() for postings in self._postings.values()) > self.limit_bytes:

@@ -67,7 +67,7 @@ def _write_and_read(format_: Format, terms: dict[bytes, Postings], length_bytes:
     segment = batch_codec.new_segment(storage, "blocks")
     postings = FieldPostings(format_.fixed_value_size())
     for term, (docs, weights, values) in terms.items():
-        postings.add_merged(term, docs, weights, values)
+        postings.add_merged(term, docs.tolist(), weights.tolist(), values)
     writer = batch_codec.field_writer(storage, segment)
     writer.write_field("field", FieldType(format_, None), postings, length_bytes)
     writer.close()
