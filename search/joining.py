@@ -260,20 +260,28 @@ class ThreadJoiner:
         return None if stored["id"] in self.deleted else _Held.stored(stored)
 
     def _remember(self, article: Document, key: str) -> None:
+        """An article as read, before the duplicate check: an id another source's article holds stays that one's
+        (this article will be dropped as a copy, or written under the next free ``-N`` id: ``kept``)."""
         held = _Held(article.id, key, article.title, article.url, is_stand_in(article), committed=False)
-        self.articles[article.id] = held
+        holder = self.articles.get(article.id)
+        if holder is None or holder.source == key or holder.stand_in:
+            self.articles[article.id] = held
         link_print = _link_print(article)
         if link_print is not None:
             self.by_link.setdefault(link_print, held)
 
     def kept(self, article: Document, key: str) -> None:
-        """An article the duplicate check kept for writing: a thread at its address joins it, not a copy dropped
-        there before it (whose text was indexed without an address), however the run's commits fall."""
+        """An article the duplicate check kept for writing, under the id it is written with: a thread at its
+        address joins it, not a copy dropped there before it (whose text was indexed without an address) nor
+        the article whose id it shared before it took a ``-N`` one, however the run's commits fall."""
+        held = _Held(article.id, key, article.title, article.url, is_stand_in(article), committed=False)
+        self.articles.setdefault(article.id, held)
         link_print = _link_print(article)
-        held = self.by_link.get(link_print) if link_print is not None else None
-        if link_print is not None and (held is None or held.id not in self.run.claimed):
-            self.by_link[link_print] = _Held(article.id, key, article.title, article.url, is_stand_in(article),
-                                             committed=False)
+        if link_print is None:
+            return
+        there = self.by_link.get(link_print)
+        if there is None or there.id not in self.run.claimed or (there.source, there.url) == (key, article.url):
+            self.by_link[link_print] = held
 
     def _take_over(self, article: Document, stand_in: _Held, key: str) -> None:
         """Delete a committed stand-in; its source is read again (``read_again``), now joining the article."""

@@ -129,3 +129,24 @@ def test_a_thread_joins_the_article_at_its_address_after_a_dropped_copy_there_ho
             joined[name] = sorted(comment["author"] for comment in searcher.documents(article_id=markup["id"])
                                   if comment["kind"] == "comment")
     assert joined["one-batch"] == joined["batch-per-file"] != []
+
+
+def test_a_thread_joins_the_article_at_its_address_when_that_article_took_a_suffixed_id(
+        tmp_path: Path, write_archive: Callable[[str, list[dict]], Path]) -> None:
+    """Two articles share an id (same title, author and date) at two addresses: the later one gets ``-2``, and the
+    Disqus thread of its address joins it under that id, not the first article."""
+    elsewhere = {**MARKUP, "url": "https://elsewhere.example/markup", "body": "Another text under the same title."}
+    write_archive("a-elsewhere.jsonl", [elsewhere])
+    write_archive("c-markup.jsonl", [MARKUP])
+    shutil.copy(FIXTURES / "disqus" / "wpthemetestdata-disqus.xml", tmp_path / "archive" / "d-comments.xml")
+    for name, batch_docs in (("one-batch", 20_000), ("batch-per-file", 1)):
+        index_paths(tmp_path / name, [tmp_path / "archive"], batch_docs=batch_docs)
+        with open_index(tmp_path / name).searcher() as searcher:
+            articles = {fields["url"]: fields["id"] for fields in searcher.all_stored_fields()
+                        if fields["kind"] == "article"}
+            first, second = articles[elsewhere["url"]], articles[MARKUP["url"]]
+            assert second == f"{first}-2"
+            markup_thread = {comment["article_id"] for comment in searcher.all_stored_fields()
+                             if comment["kind"] == "comment" and comment.get("url", "").startswith(MARKUP["url"])}
+            assert markup_thread == {second}, name
+        assert check(tmp_path / name) == []
