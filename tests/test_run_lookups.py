@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from search.documents import Document
 from search.indexer import index_paths
 from search.inspect import check
+from search.joining import ThreadJoiner
 from search.store import open_index
 from tests.conftest import article
 
@@ -150,3 +154,30 @@ def test_a_thread_joins_the_article_at_its_address_when_that_article_took_a_suff
                              if comment["kind"] == "comment" and comment.get("url", "").startswith(MARKUP["url"])}
             assert markup_thread == {second}, name
         assert check(tmp_path / name) == []
+
+
+def test_a_stand_in_by_id_joins_the_article_that_holds_the_id_not_a_later_one_renamed() -> None:
+    """A later source's article with the same id is written as ``-2``: a stand-in thread with that id still joins
+    the first article, with its title and link."""
+    run = SimpleNamespace(claimed={}, own_only=True, report=SimpleNamespace(problems=[]))
+    joiner = ThreadJoiner(run)
+
+    def document(doc_id: str, kind: str, source: str, url: str, body: str = "", author: str = "",
+                 article_id: str = "x") -> Document:
+        return Document(doc_id, kind, "Title", author, None, body, article_id, source, url=url)
+
+    first = document("x", "article", "a", "https://a.example/x", "Text.", "Ann")
+    assert joiner.join("a", [first]) == ([], [first])
+    run.claimed["x"] = "a"
+    joiner.kept(first, "a")
+    later = document("x", "article", "c", "https://c.example/x", "Other text.", "Cy")
+    joiner.join("c", [later])
+    renamed = replace(later, id="x-2", article_id="x-2")
+    run.claimed["x-2"] = "c"
+    joiner.kept(renamed, "c")
+
+    stand_in = document("x", "article", "d", "")
+    comment = document("x.c1", "comment", "d", "", "A reply.", "Di")
+    joined, rest = joiner.join("d", [stand_in, comment])
+    assert rest == [] and [(moved.id, moved.article_id, moved.url) for moved in joined] == [
+        ("x.c1", "x", "https://a.example/x")]
