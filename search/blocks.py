@@ -60,9 +60,10 @@ def posting_blocks(counts: np.ndarray, docs: np.ndarray, weights: np.ndarray, le
     the header.
     """
     term_blocks = -(-counts // BLOCK_LIMIT)
-    term_firsts = _run_starts(counts)
+    term_firsts = run_starts(counts)
+    block_firsts = run_starts(term_blocks)  # each term's first block
     block_term = np.repeat(np.arange(len(counts)), term_blocks)
-    starts = term_firsts[block_term] + BLOCK_LIMIT * (np.arange(len(block_term)) - _run_starts(term_blocks)[block_term])
+    starts = term_firsts[block_term] + BLOCK_LIMIT * (np.arange(len(block_term)) - block_firsts[block_term])
     sizes = np.minimum(BLOCK_LIMIT, (term_firsts + counts)[block_term] - starts)
     block_of = np.repeat(np.arange(len(starts)), sizes)  # each posting's block
     first = np.zeros(len(docs), dtype=bool)
@@ -83,7 +84,7 @@ def posting_blocks(counts: np.ndarray, docs: np.ndarray, weights: np.ndarray, le
                       [ALL_ONE, ALL_ALIKE, EACH_BYTE], EACH_FLOAT)
     posting_kinds = kinds[block_of]
     as_byte = posting_kinds == EACH_BYTE
-    weight_bits = weights.astype("<f4").view("<u4").copy()
+    weight_bits = weights.astype("<f4").view("<u4")  # astype copies
     weight_bits[as_byte] = weights[as_byte].astype(np.uint8)
     parts.append((kinds, 1, weight_bits, np.select(
         [posting_kinds == EACH_FLOAT, as_byte, first & (posting_kinds == ALL_ALIKE)], [4, 1, 4], 0)))
@@ -100,11 +101,9 @@ def posting_blocks(counts: np.ndarray, docs: np.ndarray, weights: np.ndarray, le
         np.cumsum(np.add.reduceat(value_sizes, starts), out=value_bounds[1:])
     packed, packed_bounds = _interleaved(parts, starts, sizes, block_of)  # all but the values
 
-    low = np.minimum.reduceat(np.where(lengths > 0, lengths, 255), starts)
-    high = np.maximum.reduceat(lengths, starts)
-    low[high == 0] = 0
+    low, high = length_bounds(lengths, starts)
     last_blocks = np.zeros(len(starts), dtype=bool)
-    last_blocks[np.cumsum(term_blocks) - 1] = True
+    last_blocks[block_firsts + term_blocks - 1] = True
     written, block_sizes = [], []
     for start, end, value_start, value_end, last_block, last_doc, block_max, count, low_byte, high_byte in zip(
             packed_bounds[:-1].tolist(), packed_bounds[1:].tolist(), value_bounds[:-1].tolist(),
@@ -118,7 +117,7 @@ def posting_blocks(counts: np.ndarray, docs: np.ndarray, weights: np.ndarray, le
         written += (BLOCK_HEAD.pack(-size if last_block else size, last_doc, block_max, count, compression,
                                     low_byte, high_byte), block)
         block_sizes.append(4 + size)
-    return b"".join(written), np.add.reduceat(np.array(block_sizes, dtype=np.int64), _run_starts(term_blocks))
+    return b"".join(written), np.add.reduceat(np.array(block_sizes, dtype=np.int64), block_firsts)
 
 
 def compress(data: bytes) -> tuple[int, bytes]:
@@ -137,9 +136,18 @@ def decompress(data: bytes) -> bytes:
     return decompressor.decompress(data)
 
 
-def _run_starts(sizes: np.ndarray) -> np.ndarray:
+def run_starts(sizes: np.ndarray) -> np.ndarray:
     """Where each of runs of ``sizes`` one after another starts."""
     return np.cumsum(sizes) - sizes
+
+
+def length_bounds(lengths: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The least nonzero length byte (0 when all are 0) and the greatest of each run of ``lengths`` (length bytes)
+    from ``starts``: a block's or a term's, as its header or term info holds them."""
+    high = np.maximum.reduceat(lengths, starts)
+    low = np.minimum.reduceat(np.where(lengths > 0, lengths, 255), starts)
+    low[high == 0] = 0
+    return low, high
 
 
 def gathered(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
@@ -157,7 +165,7 @@ def gathered(data: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndar
         data, starts, sizes = data.view(WIDTH_TYPES[unit]), starts // unit, sizes // unit
     places = np.ones(int(sizes.sum()), dtype=np.int32 if len(data) < 2**31 else np.int64)
     if len(places):
-        places[_run_starts(sizes)] = np.diff(starts, prepend=0) - np.concatenate(([0], sizes[:-1] - 1))
+        places[run_starts(sizes)] = np.diff(starts, prepend=0) - np.concatenate(([0], sizes[:-1] - 1))
     return data[np.cumsum(places, out=places)].view(np.uint8)
 
 

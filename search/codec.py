@@ -41,7 +41,7 @@ from whoosh.util import random_name
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import IndexingError, SegmentWriter
 
-from search.blocks import BLOCK_LIMIT, BlockMatcher, posting_blocks
+from search.blocks import BLOCK_LIMIT, BlockMatcher, length_bounds, posting_blocks, run_starts
 from search.schema import ColumnIndexed, FieldColumns, forget_texts, forget_words
 from search.sorting import distinct, stable_order
 from search.storedcolumn import STORED_COLUMN
@@ -361,14 +361,12 @@ class _SortedChunk:
         docs, weights, lengths = self.docs[postings], self.weights[postings], self.lengths[postings]
         values = None if self.fixed_size == 0 else (self.values, self.starts[postings], self.ends[postings])
         blocks, sizes = posting_blocks(counts, docs, weights, lengths, values, self.fixed_size is None)
-        firsts = np.cumsum(counts) - counts
+        firsts = run_starts(counts)
         greatest = np.maximum.reduceat(weights, firsts)
-        high = np.maximum.reduceat(lengths, firsts)
-        low = np.minimum.reduceat(np.where(lengths > 0, lengths, 255), firsts)
-        low[high == 0] = 0
+        low, high = length_bounds(lengths, firsts)
         statistics = zip(_total_weights(weights, firsts, counts).tolist(), counts.tolist(), low.tolist(),
                          high.tolist(), np.where(greatest > 0, greatest, 0).tolist(), docs[firsts].tolist(),
-                         docs[firsts + counts - 1].tolist(), (offset + np.cumsum(sizes) - sizes).tolist(),
+                         docs[firsts + counts - 1].tolist(), (offset + run_starts(sizes)).tolist(),
                          sizes.tolist(), strict=True)
         return blocks, list(statistics)
 

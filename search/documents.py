@@ -152,10 +152,16 @@ def fingerprints(document: Document) -> list[str]:
         keys.append("b" + _digest(*words, length=16))
     else:
         keys.append("t" + _digest(*_words(document.title), "", *words, length=16))
-    address = _normal_url(document.url)
+    address = address_print(document.url)
     if address:
-        keys.append("u" + _digest(address, length=16))
+        keys.append(address)
     return keys
+
+
+def address_print(url: str) -> str | None:
+    """The key (one of ``fingerprints``) of an article's address, None for none or a site's home page."""
+    address = _normal_url(url)
+    return "u" + _digest(address, length=16) if address else None
 
 
 def _words(text: str) -> list[str]:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from search.documents import Document, fingerprints, slugify
+from search.documents import Document, address_print, slugify
 
 _TRACKING = re.compile(r"^(utm_|fbclid$|gclid$|mc_|ref$|replytocom$)")
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
@@ -120,11 +120,6 @@ class _Held:
                    is_stand_in(fields), committed=True)
 
 
-def _link_print(document: Document) -> str | None:
-    """The duplicate key ``search.documents.fingerprints`` makes from an article's address, if it has one."""
-    return next((key for key in fingerprints(replace(document, body="")) if key.startswith("u")), None)
-
-
 @dataclass
 class ThreadJoiner:
     """Joins one indexing run's documents to what the index and the run already hold.
@@ -206,7 +201,7 @@ class ThreadJoiner:
 
     def _lost_its_article(self, stand_in: Document) -> bool:
         """Its article was deleted in this run, though the searcher still sees it until the commit."""
-        link_print = _link_print(stand_in)
+        link_print = address_print(stand_in.url)
         return stand_in.id in self.deleted or (link_print is not None and link_print in self.deleted_links)
 
     def _follow_changed_articles(self, key: str, documents: list[Document]) -> None:
@@ -221,8 +216,7 @@ class ThreadJoiner:
                 continue
             if article is None:
                 self.deleted.add(old["id"])
-                link_print = _link_print(Document(old["id"], "article", "", "", None, "", old["id"], "",
-                                                  url=old.get("url", "")))
+                link_print = address_print(old.get("url", ""))
                 if link_print is not None:
                     self.deleted_links.add(link_print)
             for comment in self.run.searcher.documents(article_id=old["id"], kind="comment"):
@@ -245,7 +239,7 @@ class ThreadJoiner:
         return _Held.stored(stored) if stored else None
 
     def _by_address(self, document: Document) -> _Held | None:
-        link_print = _link_print(document)
+        link_print = address_print(document.url)
         if link_print is None:
             return None
         held = self.by_link.get(link_print)
@@ -266,7 +260,7 @@ class ThreadJoiner:
         holder = self.articles.get(article.id)
         if holder is None or holder.source == key or holder.stand_in:
             self.articles[article.id] = held
-        link_print = _link_print(article)
+        link_print = address_print(article.url)
         if link_print is not None:
             self.by_link.setdefault(link_print, held)
 
@@ -276,7 +270,7 @@ class ThreadJoiner:
         the article whose id it shared before it took a ``-N`` one, however the run's commits fall."""
         held = _Held(article.id, key, article.title, article.url, is_stand_in(article), committed=False)
         self.articles.setdefault(article.id, held)
-        link_print = _link_print(article)
+        link_print = address_print(article.url)
         if link_print is None:
             return
         there = self.by_link.get(link_print)

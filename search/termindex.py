@@ -26,7 +26,7 @@ from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from search.blocks import ALL_ALIKE, ALL_ONE, EACH_FLOAT, FLOAT, gathered
+from search.blocks import ALL_ALIKE, ALL_ONE, EACH_FLOAT, FLOAT, gathered, length_bounds, run_starts
 
 MAGIC = b"ESTI1"
 _FOOTER = struct.Struct("<Q")  # where the table of contents starts, just before MAGIC at the end
@@ -50,7 +50,7 @@ def inlined_term_infos(counts: np.ndarray, docs: np.ndarray, weights: np.ndarray
     counts = np.asarray(counts, dtype=np.int64)
     if not len(counts):
         return np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64)
-    firsts = np.cumsum(counts) - counts
+    firsts = run_starts(counts)
     term = np.repeat(np.arange(len(counts)), counts)  # each posting's term
     place = np.arange(len(docs)) - firsts[term]  # each posting's place in its term
     docs = np.asarray(docs, dtype=np.int64)
@@ -71,25 +71,22 @@ def inlined_term_infos(counts: np.ndarray, docs: np.ndarray, weights: np.ndarray
         value_sizes = np.asarray(ends, dtype=np.int64) - np.asarray(starts, dtype=np.int64)
         value_heads = _varint_sizes(value_sizes)
         sizes += np.add.reduceat(value_heads + value_sizes, firsts)
-    infos_at = np.cumsum(sizes) - sizes
+    infos_at = run_starts(sizes)
     out = np.empty(int(sizes.sum()), dtype=np.uint8)
     out[infos_at] = _INLINED
-    _put_varints(out, infos_at + 1, counts)
-    _put_varints(out, (infos_at + head_sizes)[term] + _within(gap_sizes, firsts, term), gaps)
+    _put_varints(out, infos_at + 1, counts, head_sizes - 1)
+    _put_varints(out, (infos_at + head_sizes)[term] + _within(gap_sizes, firsts, term), gaps, gap_sizes)
     weights_at += infos_at
     out[weights_at] = kinds
     written = (kinds[term] == EACH_FLOAT) | (kinds[term] == ALL_ALIKE) & (place == 0)
     out[(weights_at[term[written]] + 1 + 4 * place[written])[:, None] + np.arange(4)] = (
         weights[written].view(np.uint8).reshape(-1, 4))
     bounds_at += infos_at
-    lengths = np.asarray(lengths, dtype=np.int16)
-    low = np.minimum.reduceat(np.where(lengths > 0, lengths, 256), firsts)
-    out[bounds_at] = np.where(low == 256, 0, low)
-    out[bounds_at + 1] = np.maximum.reduceat(lengths, firsts)
+    out[bounds_at], out[bounds_at + 1] = length_bounds(np.asarray(lengths, dtype=np.uint8), firsts)
     out[bounds_at + 2] = values is not None
     if values is not None:
         values_at = (bounds_at + 3)[term] + _within(value_heads + value_sizes, firsts, term)
-        _put_varints(out, values_at, value_sizes)
+        _put_varints(out, values_at, value_sizes, value_heads)
         _put_pieces(out, values_at + value_heads, np.frombuffer(data, dtype=np.uint8), starts, value_sizes)
     return out, sizes
 
@@ -106,18 +103,17 @@ def _varint_sizes(numbers: np.ndarray) -> np.ndarray:
 
 def _within(sizes: np.ndarray, firsts: np.ndarray, term: np.ndarray) -> np.ndarray:
     """Where each posting's piece (``sizes`` bytes) starts among its term's pieces, placed one after another."""
-    starts = np.cumsum(sizes) - sizes
+    starts = run_starts(sizes)
     return starts - starts[firsts][term]
 
 
 def _places(sizes: np.ndarray) -> np.ndarray:
     """Each byte's place in its piece, pieces of ``sizes`` bytes one after another."""
-    return np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return np.arange(int(sizes.sum())) - np.repeat(run_starts(sizes), sizes)
 
 
-def _put_varints(out: np.ndarray, at: np.ndarray, numbers: np.ndarray) -> None:
-    """Writes each number as a varint into ``out`` from ``at``."""
-    sizes = _varint_sizes(numbers)
+def _put_varints(out: np.ndarray, at: np.ndarray, numbers: np.ndarray, sizes: np.ndarray) -> None:
+    """Writes each number as a varint (``sizes``: ``_varint_sizes`` of the numbers) into ``out`` from ``at``."""
     places = _places(sizes)
     septets = np.repeat(np.asarray(numbers, dtype=np.uint64), sizes) >> (7 * places).astype(np.uint64) & 0x7F
     more = places < np.repeat(sizes - 1, sizes)  # a byte with more bytes of its number after it
